@@ -1,0 +1,40 @@
+# Two commands (README): `make demo` sets up and runs the main job on the built-in synthetic
+# county dataset; `make test` sets up and runs the tests. Both need only Python 3.11.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: setup demo test test-slow bench docs dev clean
+
+$(STAMP): requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==0.13.9
+	$(BIN)/uv pip install --quiet -p $(BIN)/python -r requirements.lock
+	$(BIN)/uv pip install --quiet -p $(BIN)/python --no-deps -e .
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+demo: setup
+	$(BIN)/mujun run
+
+test: setup
+	$(BIN)/mujun prepare
+	$(BIN)/python -m pytest -q
+
+test-slow: setup
+	$(BIN)/mujun prepare
+	$(BIN)/python -m pytest -q -m slow
+
+bench: setup
+	$(BIN)/python scripts/benchmark.py
+
+docs: setup
+	$(BIN)/mujun docs
+
+dev: setup
+	$(BIN)/mujun dev
+
+clean:
+	rm -rf target logs data .dagster_home

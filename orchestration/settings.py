@@ -1,0 +1,53 @@
+"""Paths and names shared by the CLI, Dagster, dbt and the GX checks.
+
+Everything that touches the warehouse reads its location from here (and dbt from the
+MUJUN_WAREHOUSE env var this module exports), so there is exactly one absolute path.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = REPO_ROOT
+DBT_PROFILES_DIR = REPO_ROOT / "dbt_project"
+SEEDS_DIR = REPO_ROOT / "seeds"
+EXPECTATIONS_DIR = REPO_ROOT / "expectations"
+
+# DuckDB allows one writer process: every asset that writes the warehouse runs in this pool,
+# whose limit is 1 (dagster.yaml written by `mujun` into DAGSTER_HOME).
+WRITER_POOL = "duckdb_writer"
+
+# Years the ingest assets are partitioned by (data years).
+FIRST_YEAR, LAST_YEAR = 2015, 2035
+YEARS = [str(y) for y in range(FIRST_YEAR, LAST_YEAR + 1)]
+
+
+def data_dir() -> Path:
+    return Path(os.environ.get("MUJUN_DATA_DIR", REPO_ROOT / "data")).resolve()
+
+
+def warehouse_path() -> Path:
+    """The pipeline's own DuckDB file (never opened by analysts)."""
+    return Path(os.environ.get("MUJUN_WAREHOUSE", data_dir() / "warehouse.duckdb")).resolve()
+
+
+def published_path() -> Path:
+    """The analysts' copy: public schemas only, replaced by write-then-rename."""
+    return Path(os.environ.get("MUJUN_PUBLISHED", data_dir() / "published" / "mujun.duckdb")).resolve()
+
+
+def feeds_root() -> Path:
+    return Path(os.environ.get("MUJUN_FEEDS", data_dir() / "feeds")).resolve()
+
+
+def reports_dir() -> Path:
+    return Path(os.environ.get("MUJUN_REPORTS", data_dir() / "reports")).resolve()
+
+
+def export_env() -> None:
+    """Make the resolved paths visible to subprocesses (dbt reads MUJUN_WAREHOUSE)."""
+    os.environ["MUJUN_WAREHOUSE"] = str(warehouse_path())
+    os.environ.setdefault("DBT_PROFILES_DIR", str(DBT_PROFILES_DIR))
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("TQDM_DISABLE", "1")
