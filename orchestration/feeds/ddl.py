@@ -1,0 +1,61 @@
+"""DDL of the tables ingestion owns: raw.<feed>, quarantine.rejected_rows, quarantine.delivery_ledger.
+
+Created from the contract so that dbt sources always exist (also before the first delivery:
+`dbt build --empty` and dbt unit tests need their inputs to exist).
+"""
+from __future__ import annotations
+
+import duckdb
+
+from orchestration.feeds.contract import FEEDS, Feed
+
+BOOKKEEPING_COLUMNS = (
+    ("_extra", "VARCHAR"),        # JSON object of the extra columns of the delivered row
+    ("_delivery_id", "VARCHAR"),  # quarantine.delivery_ledger.delivery_id
+    ("_row_number", "BIGINT"),    # 1-based data row in the delivered file
+)
+
+REJECTED_ROWS_DDL = """
+create table if not exists quarantine.rejected_rows (
+    delivery_id varchar not null,
+    year integer not null,
+    feed varchar not null,
+    file varchar not null,
+    row_number bigint,            -- 1-based data row; null when the whole row could not be framed
+    reason varchar not null,      -- reason code, e.g. bad_uscc_check, duplicate_key, other_year
+    detail varchar,               -- which column and value, in words
+    raw varchar                   -- the row as delivered (JSON, person ids masked)
+)
+"""
+
+DELIVERY_LEDGER_DDL = """
+create table if not exists quarantine.delivery_ledger (
+    delivery_id varchar primary key,
+    year integer not null,
+    feed varchar not null,
+    file varchar not null,
+    sha256 varchar,
+    status varchar not null,      -- loaded | unchanged | refused
+    rows_delivered bigint not null,
+    rows_loaded bigint not null,
+    rows_rejected bigint not null,
+    message varchar,              -- why a delivery was refused, or notes
+    loaded_at timestamp not null
+)
+"""
+
+
+def raw_table_ddl(feed: Feed) -> str:
+    cols = ["year INTEGER NOT NULL"]
+    cols += [f'"{c.name}" {c.duckdb_type}' for c in feed.columns]
+    cols += [f"{n} {t}" for n, t in BOOKKEEPING_COLUMNS]
+    return f"create table if not exists raw.{feed.name} (\n    " + ",\n    ".join(cols) + "\n)"
+
+
+def ensure_schemas(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("create schema if not exists raw")
+    con.execute("create schema if not exists quarantine")
+    for feed in FEEDS:
+        con.execute(raw_table_ddl(feed))
+    con.execute(REJECTED_ROWS_DDL)
+    con.execute(DELIVERY_LEDGER_DDL)
