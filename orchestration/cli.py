@@ -1,0 +1,322 @@
+"""`mujun` — the command line of the 亩均 warehouse.
+
+    mujun run        generate (if needed), ingest, evaluate, audit and publish through Dagster
+    mujun generate   write the synthetic departmental feeds
+    mujun explain    one subject's evaluation, as a person would read it
+    mujun export     leader lists for publication (公示), CSV + XLSX
+    mujun status     what the warehouse holds: deliveries, rejects, grades
+    mujun prepare    build the dbt manifest Dagster needs (CI, tests)
+    mujun dev        the Dagster UI on the same asset graph
+    mujun docs       dbt docs (model and column descriptions) as static HTML
+
+Paths default to ./data (override with --data-dir or MUJUN_DATA_DIR); the pipeline writes
+data/warehouse.duckdb, analysts read data/published/mujun.duckdb.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+DEFAULT_YEARS = "2020,2021"
+DEFAULT_SEED = 42
+
+
+def _years(text: str | None) -> list[int] | None:
+    if not text:
+        return None
+    try:
+        return sorted({int(t) for t in text.replace(" ", "").split(",") if t})
+    except ValueError:
+        raise SystemExit(f"mujun: --years takes comma-separated years such as 2020,2021 (got {text!r})")
+
+
+def _apply_paths(args: argparse.Namespace) -> None:
+    """Set the env vars settings.py reads, before anything imports the Dagster definitions."""
+    if getattr(args, "data_dir", None):
+        os.environ["MUJUN_DATA_DIR"] = str(Path(args.data_dir).resolve())
+    if getattr(args, "warehouse", None):
+        os.environ["MUJUN_WAREHOUSE"] = str(Path(args.warehouse).resolve())
+    if getattr(args, "feeds", None):
+        os.environ["MUJUN_FEEDS"] = str(Path(args.feeds).resolve())
+    if getattr(args, "published", None):
+        os.environ["MUJUN_PUBLISHED"] = str(Path(args.published).resolve())
+    from orchestration import settings
+
+    settings.export_env()
+
+
+# --------------------------------------------------------------------------- prepare
+def prepare_manifest(quiet: bool = False) -> Path:
+    """`dbt parse` into target/ — the manifest dagster-dbt loads (never parsed at import)."""
+    from orchestration import settings
+
+    settings.export_env()
+    cmd = [str(Path(sys.executable).parent / "dbt"), "parse", "--quiet",
+           "--project-dir", str(settings.DBT_PROJECT_DIR), "--profiles-dir", str(settings.DBT_PROFILES_DIR)]
+    proc = subprocess.run(cmd, cwd=settings.REPO_ROOT, capture_output=True, text=True)
+    if proc.returncode != 0:
+        sys.stderr.write(proc.stdout + proc.stderr)
+        raise SystemExit(f"mujun: dbt parse failed (exit {proc.returncode}); see the messages above")
+    manifest = settings.REPO_ROOT / "target" / "manifest.json"
+    if not quiet:
+        print(f"dbt manifest ready: {manifest}")
+    return manifest
+
+
+def cmd_prepare(args: argparse.Namespace) -> int:
+    _apply_paths(args)
+    prepare_manifest()
+    return 0
+
+
+# --------------------------------------------------------------------------- generate
+def cmd_generate(args: argparse.Namespace) -> int:
+    from orchestration.synthetic.generate import generate
+
+    years = _years(args.years) or _years(DEFAULT_YEARS)
+    t0 = time.monotonic()
+    summary = generate(Path(args.out), scale=args.scale, years=years, seed=args.seed,
+                       progress=lambda m: print(f"[{time.monotonic() - t0:7.1f}s] {m}", flush=True))
+    print(f"wrote {args.scale}-scale feeds for {', '.join(map(str, years))} to {Path(args.out).resolve()}")
+    if isinstance(summary, dict) and summary.get("subjects"):
+        print(f"  subjects: {summary['subjects']:,}")
+    return 0
+
+
+# --------------------------------------------------------------------------- run
+def _feed_years(root: Path) -> list[int]:
+    return sorted(int(p.name) for p in root.iterdir() if p.is_dir() and p.name.isdigit()) if root.exists() else []
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    _apply_paths(args)
+    os.environ["MUJUN_PROGRESS"] = "1"
+    os.environ["MUJUN_AUDIT_SEED"] = str(args.audit_seed)
+    from orchestration import settings
+    from orchestration.progress import say
+
+    feeds_root = settings.feeds_root()
+    if not args.feeds and not _feed_years(feeds_root):
+        from orchestration.synthetic.generate import generate
+
+        say(f"no feeds given: generating the built-in county sample (萧山区, {DEFAULT_YEARS}, seed {DEFAULT_SEED}) "
+            f"into {feeds_root}")
+        generate(feeds_root, scale="county", years=_years(DEFAULT_YEARS), seed=DEFAULT_SEED, progress=say)
+    years = _years(args.years) or _feed_years(feeds_root)
+    if not years:
+        raise SystemExit(f"mujun: no year folders (e.g. 2021/) under {feeds_root}")
+    missing = [y for y in years if not (feeds_root / str(y)).is_dir()]
+    if missing:
+        raise SystemExit(f"mujun: no folder for year(s) {missing} under {feeds_root}")
+
+    say("preparing the dbt manifest")
+    prepare_manifest(quiet=True)
+    from orchestration.instance import ensure_dagster_home
+
+    home = ensure_dagster_home()
+    settings.warehouse_path().parent.mkdir(parents=True, exist_ok=True)
+
+    import dagster as dg
+
+    from orchestration import definitions
+
+    instance = dg.DagsterInstance.get()
+    quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+    failures: list[str] = []
+    for year in years:
+        say(f"ingesting {year} from {feeds_root / str(year)}")
+        result = definitions.defs.resolve_job_def("ingest_feeds").execute_in_process(
+            instance=instance, partition_key=str(year), run_config=quiet, raise_on_error=False)
+        failures += _step_failures(result, f"ingest {year}")
+    say("evaluating: dbt build, random audit, publication")
+    result = definitions.defs.resolve_job_def("evaluate").execute_in_process(
+        instance=instance, run_config=quiet, raise_on_error=False)
+    failures += _step_failures(result, "evaluate")
+
+    from orchestration.status import print_status
+
+    print_status(settings.warehouse_path(), years)
+    print()
+    print(f"warehouse (pipeline):  {settings.warehouse_path()}")
+    print(f"published (analysts):  {settings.published_path()}"
+          + ("" if settings.published_path().exists() else "  (not published)"))
+    print(f"reports (auditors):    {settings.reports_dir()}")
+    print(f"Dagster UI:            DAGSTER_HOME={home} .venv/bin/mujun dev")
+    if failures:
+        print("\nFAILED steps:", file=sys.stderr)
+        for f in failures:
+            print(f"  - {f}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _step_failures(result, label: str) -> list[str]:
+    out = []
+    for event in result.all_events:
+        if event.is_step_failure:
+            data = event.step_failure_data
+            message = data.error.message.strip().splitlines()[0] if data and data.error else "failed"
+            if data and data.user_failure_data and data.user_failure_data.description:
+                message = data.user_failure_data.description
+            out.append(f"{label}: {event.step_key}: {message}")
+    return out
+
+
+# --------------------------------------------------------------------------- explain / status / export
+def _read_connection(args: argparse.Namespace):
+    """Analysts' copy when it exists, else the pipeline warehouse — always read-only."""
+    import duckdb
+
+    from orchestration import settings
+
+    path = Path(args.db) if getattr(args, "db", None) else (
+        settings.published_path() if settings.published_path().exists() else settings.warehouse_path())
+    if not path.exists():
+        raise SystemExit(f"mujun: no warehouse at {path}; run `mujun run` first or pass --db")
+    return duckdb.connect(str(path), read_only=True)
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    _apply_paths(args)
+    from orchestration.explain import explain
+
+    with _read_connection(args) as con:
+        try:
+            print(explain(con, args.subject_id, args.year))
+        except (KeyError, LookupError, ValueError) as exc:
+            print(f"mujun explain: {exc}", file=sys.stderr)
+            return 2
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    _apply_paths(args)
+    from orchestration import settings
+    from orchestration.status import print_status
+
+    path = Path(args.db) if args.db else settings.warehouse_path()
+    print_status(path, _years(args.years))
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    _apply_paths(args)
+    from orchestration.export import export_leaders
+
+    with _read_connection(args) as con:
+        files = export_leaders(con, args.year, Path(args.out))
+    for f in files:
+        print(f)
+    return 0
+
+
+# --------------------------------------------------------------------------- dev / docs
+def cmd_dev(args: argparse.Namespace) -> int:
+    _apply_paths(args)
+    prepare_manifest(quiet=True)
+    from orchestration.instance import ensure_dagster_home
+
+    ensure_dagster_home()
+    dagster = str(Path(sys.executable).parent / "dagster")
+    os.execv(dagster, [dagster, "dev", "-m", "orchestration.definitions", "-h", args.host, "-p", str(args.port)])
+    return 0
+
+
+def cmd_docs(args: argparse.Namespace) -> int:
+    _apply_paths(args)
+    from orchestration import settings
+
+    dbt = str(Path(sys.executable).parent / "dbt")
+    base = ["--project-dir", str(settings.DBT_PROJECT_DIR), "--profiles-dir", str(settings.DBT_PROFILES_DIR)]
+    rc = subprocess.call([dbt, "docs", "generate", *base], cwd=settings.REPO_ROOT)
+    if rc == 0:
+        print(f"dbt docs written to {settings.REPO_ROOT / 'target' / 'index.html'}; "
+              f"serve with: .venv/bin/dbt docs serve --profiles-dir dbt_project")
+    return rc
+
+
+# --------------------------------------------------------------------------- parser
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="mujun",
+        description="亩均论英雄 open data warehouse: departmental feeds → DuckDB → grades, leader lists, audits.",
+        epilog="Start with `mujun run` (built-in county sample). Docs: README.md.",
+    )
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def paths(sp, feeds=True):
+        sp.add_argument("--data-dir", help="base folder for warehouse, reports, Dagster home (default ./data)")
+        sp.add_argument("--warehouse", help="pipeline DuckDB file (default <data-dir>/warehouse.duckdb)")
+        sp.add_argument("--published", help="analysts' DuckDB file (default <data-dir>/published/mujun.duckdb)")
+        if feeds:
+            sp.add_argument("--feeds", help="feeds root holding <year>/<feed>.csv|.xlsx "
+                                            "(default <data-dir>/feeds; generated if empty)")
+
+    sp = sub.add_parser("run", help="ingest, evaluate, audit and publish (Dagster jobs)",
+                        description="Materialize every asset through Dagster: ingest each year's feeds, "
+                                    "dbt build, GX random audit, publish the analysts' file. Without --feeds "
+                                    "the built-in synthetic county sample is generated on first run.")
+    paths(sp)
+    sp.add_argument("--years", help="data years to ingest, e.g. 2020,2021 (default: every year folder)")
+    sp.add_argument("--audit-seed", type=int, default=20211, help="seed of the random audit sample (R-AUDIT-1)")
+    sp.set_defaults(func=cmd_run)
+
+    sp = sub.add_parser("generate", help="write synthetic departmental feeds",
+                        description="Write every feed of the contract for the given years, deterministic per seed.")
+    sp.add_argument("--out", required=True, help="output folder (feeds root)")
+    sp.add_argument("--scale", choices=["county", "city", "province"], default="county",
+                    help="county ≈ 2,000 subjects, city ≈ 20,000, province ≈ 200,000")
+    sp.add_argument("--years", default=DEFAULT_YEARS, help=f"comma-separated data years (default {DEFAULT_YEARS})")
+    sp.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})")
+    sp.set_defaults(func=cmd_generate)
+
+    sp = sub.add_parser("explain", help="explain one subject's grade",
+                        description="Values, benchmarks, weights, scores, bonuses and the rules that moved "
+                                    "the grade, for one subject (masked id for individuals).")
+    sp.add_argument("subject_id")
+    sp.add_argument("--year", type=int, help="data year (default: latest)")
+    sp.add_argument("--db", help="DuckDB file to read (default: published file, else warehouse)")
+    paths(sp, feeds=False)
+    sp.set_defaults(func=cmd_explain)
+
+    sp = sub.add_parser("status", help="deliveries, rejects and grade shares in the warehouse")
+    sp.add_argument("--years")
+    sp.add_argument("--db")
+    paths(sp, feeds=False)
+    sp.set_defaults(func=cmd_status)
+
+    sp = sub.add_parser("export", help="export leader lists for publication (公示)")
+    sp.add_argument("what", choices=["leaders"])
+    sp.add_argument("--year", type=int, required=True)
+    sp.add_argument("--out", required=True, help="output folder for CSV and XLSX files")
+    sp.add_argument("--db")
+    paths(sp, feeds=False)
+    sp.set_defaults(func=cmd_export)
+
+    sp = sub.add_parser("prepare", help="build the dbt manifest (run before tests or dagster)")
+    paths(sp, feeds=False)
+    sp.set_defaults(func=cmd_prepare)
+
+    sp = sub.add_parser("dev", help="start the Dagster UI (dagster dev)")
+    sp.add_argument("--host", default="127.0.0.1")
+    sp.add_argument("--port", type=int, default=3000)
+    paths(sp)
+    sp.set_defaults(func=cmd_dev)
+
+    sp = sub.add_parser("docs", help="generate dbt docs from the model descriptions")
+    paths(sp, feeds=False)
+    sp.set_defaults(func=cmd_docs)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args) or 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

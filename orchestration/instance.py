@@ -1,0 +1,36 @@
+"""The Dagster instance used by `mujun run` and `mujun dev` (DAGSTER_HOME under the data dir).
+
+The dagster.yaml limits the `duckdb_writer` pool (and every other pool) to one op at a time and
+runs to one at a time: DuckDB allows a single writing process per file.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from orchestration import settings
+
+DAGSTER_YAML = """\
+# Written by mujun (orchestration/instance.py). DuckDB has one writer: one op per pool, one run.
+concurrency:
+  pools:
+    default_limit: 1
+  runs:
+    max_concurrent_runs: 1
+telemetry:
+  enabled: false
+"""
+
+
+def dagster_home() -> Path:
+    return Path(os.environ.get("DAGSTER_HOME", settings.data_dir() / "dagster_home")).resolve()
+
+
+def ensure_dagster_home() -> Path:
+    home = dagster_home()
+    home.mkdir(parents=True, exist_ok=True)
+    cfg = home / "dagster.yaml"
+    if not cfg.exists() or cfg.read_text() != DAGSTER_YAML:
+        cfg.write_text(DAGSTER_YAML)
+    os.environ["DAGSTER_HOME"] = str(home)
+    return home
