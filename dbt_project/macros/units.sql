@@ -1,0 +1,12 @@
+{#- Unit conversions applied in staging (rules.md §1). R-UNIT-2: money in metrics is 万元;
+    元 / 10000 and 千元 / 10. These are fixed unit definitions (documented in
+    seeds/reference/ref_unit_factors.csv as wan_per_yuan / wan_per_kyuan), not policy parameters.
+    Plain division on a DOUBLE: portable (DuckDB, Spark, Postgres). -#}
+
+{% macro to_wan_from_yuan(column_name) -%}
+    (cast({{ column_name }} as double) / 10000)
+{%- endmacro %}
+
+{% macro to_wan_from_kyuan(column_name) -%}
+    (cast({{ column_name }} as double) / 10)
+{%- endmacro %}
