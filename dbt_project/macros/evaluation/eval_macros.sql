@@ -1,0 +1,63 @@
+{#- Evaluation helpers (rules.md §1, §4, §8). Portable SQL unless noted. -#}
+
+{#- Generic data test: the combination of columns is unique (no dbt_utils offline). -#}
+{% test eval_unique_combination(model, columns) %}
+select {{ columns | join(', ') }}, count(*) as n
+from {{ model }}
+group by {{ columns | join(', ') }}
+having count(*) > 1
+{% endtest %}
+
+{#- R-UNIT-1 / §8 arithmetic: area_mu = area_m2 * 15 / 10000 in DOUBLE (1 亩 = 10000/15 m²).
+    The definition of the 亩 is fixed by §8 to this exact expression (not area_m2 / 666.66...);
+    singular test eval_m2_per_mu_matches checks that ref_unit_factors.m2_per_mu agrees. -#}
+{% macro eval_m2_to_mu(area_m2) -%}
+    (cast({{ area_m2 }} as double) * 15 / 10000)
+{%- endmacro %}
+
+{#- §4: a zero or null denominator makes an indicator null (never infinite). -#}
+{% macro eval_safe_divide(numerator, denominator) -%}
+    case when {{ denominator }} is null or {{ denominator }} = 0 then null
+         else cast({{ numerator }} as double) / cast({{ denominator }} as double) end
+{%- endmacro %}
+
+{#- marts.md: a person_id (individual subject) is shown as first 6 + '********' + last 4. -#}
+{% macro eval_mask_person_id(id) -%}
+    (substr({{ id }}, 1, 6) || '********' || substr({{ id }}, length({{ id }}) - 3, 4))
+{%- endmacro %}
+
+{#- A scalar policy parameter from a (parameter, value) seed. -#}
+{% macro eval_param(seed, name) -%}
+    (select max(cast(p.value as double)) from {{ ref(seed) }} as p where p.parameter = '{{ name }}')
+{%- endmacro %}
+
+{#- feeds.md booleans (1/0, true/false, 是/否, Y/N) in an audit finding's text value; null if unparseable. -#}
+{% macro eval_parse_bool(text) -%}
+    case when lower(trim({{ text }})) in ('1', 'true', '是', 'y', 'yes', 't') then true
+         when lower(trim({{ text }})) in ('0', 'false', '否', 'n', 'no', 'f') then false end
+{%- endmacro %}
+
+{#- feeds.md dates YYYY-MM-DD, YYYY/MM/DD, YYYYMMDD in an audit finding's text value; null if unparseable. -#}
+{% macro eval_parse_date(text) -%}
+    {{ eval_try_cast(
+        "case when length(trim(" ~ text ~ ")) = 8 and trim(" ~ text ~ ") not like '%-%' and trim(" ~ text ~ ") not like '%/%'"
+        ~ " then substr(trim(" ~ text ~ "), 1, 4) || '-' || substr(trim(" ~ text ~ "), 5, 2) || '-' || substr(trim(" ~ text ~ "), 7, 2)"
+        ~ " else replace(trim(" ~ text ~ "), '/', '-') end", "date") }}
+{%- endmacro %}
+
+{#- A finding's text value as a number; null if unparseable. -#}
+{% macro eval_parse_number(text) -%}
+    {{ eval_try_cast("trim(" ~ text ~ ")", "double") }}
+{%- endmacro %}
+
+{#- A cast that yields null instead of failing (dbt.safe_cast is a plain cast on duckdb).
+    DuckDB-only construct: try_cast; other adapters fall back to dbt.safe_cast. -#}
+{% macro eval_try_cast(field, type) -%}
+    {{ return(adapter.dispatch('eval_try_cast')(field, type)) }}
+{%- endmacro %}
+{% macro duckdb__eval_try_cast(field, type) -%}
+    try_cast({{ field }} as {{ type }})
+{%- endmacro %}
+{% macro default__eval_try_cast(field, type) -%}
+    {{ dbt.safe_cast(field, type) }}
+{%- endmacro %}
