@@ -1,0 +1,237 @@
+"""Public entry points of feed ingestion: locate, preflight, ingest (no Dagster here).
+
+``ingest_feed`` turns one delivered file into raw.<feed> rows for its year, quarantine rows and one
+delivery_ledger row (feeds.md "Bad input", "re-delivery"):
+
+* loaded: the typed valid rows replace ALL earlier rows of that feed and year in raw.<feed>, and the
+  rejected rows replace that feed+year's earlier quarantine rows, in ONE transaction with the ledger
+  row. rows_delivered = rows_loaded + rows_rejected, always.
+* unchanged: same sha256 as the last loaded delivery of that feed+year: a ledger row only.
+* refused: the file cannot be read (encoding, no header, missing/duplicated column, not CSV/XLSX,
+  csv+xlsx conflict): a ledger row (counts 0) and DeliveryRefused; raw is never touched.
+* absent: an optional feed without a file: nothing written (absence is not a delivery).
+
+The ``file`` recorded in the quarantine tables is the path relative to the feeds root
+(``2020/tax_payments.csv``); exceptions name the full path.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import tempfile
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from orchestration.feeds import contract, ddl, idchecks
+from orchestration.feeds.errors import DeliveryRefused, FileProblem, MissingRequiredFeeds
+from orchestration.feeds.reader import (FileInfo, inspect_file, prepare_csv, scan_year, sha256_of,
+                                        stage_csv)
+from orchestration.feeds.validate import (REASONS, install_parse_macros, load_references, map_headers,
+                                          quarantine_select, qi, validate)
+
+__all__ = ["DeliveryRefused", "MissingRequiredFeeds", "IngestResult", "REASONS", "find_deliveries",
+           "preflight", "ingest_feed"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class IngestResult:
+    feed: str
+    year: int
+    file: str | None              # relative to the feeds root, e.g. "2020/tax_payments.csv"
+    status: str                   # loaded | unchanged | refused | absent
+    sha256: str | None = None
+    rows_delivered: int = 0
+    rows_loaded: int = 0
+    rows_rejected: int = 0
+    reasons: dict[str, int] = field(default_factory=dict)
+    message: str = ""
+    delivery_id: str | None = None
+
+
+def _default_reference_dir() -> Path:
+    from orchestration.settings import SEEDS_DIR
+
+    return SEEDS_DIR / "reference"
+
+
+def _rel(feeds_root: Path, p: Path) -> str:
+    try:
+        return p.relative_to(feeds_root).as_posix()
+    except ValueError:
+        return str(p)
+
+
+# ------------------------------------------------------------------------------ locating files
+def find_deliveries(feeds_root: Path, year: int) -> dict[str, Path]:
+    """Feed name -> delivered file of ``<feeds_root>/<year>/`` (names case-insensitive).
+
+    Other files are ignored (logged; :func:`preflight` returns them). A feed delivered both as .csv
+    and .xlsx raises DeliveryRefused naming both files (ingest_feed refuses and records it too).
+    """
+    scan = scan_year(Path(feeds_root), year)
+    if scan.conflicts:
+        files = " + ".join(str(p) for ps in scan.conflicts.values() for p in ps)
+        raise DeliveryRefused(files, "feed delivered more than once (" + "; ".join(
+            f"{feed}: {', '.join(p.name for p in ps)}" for feed, ps in scan.conflicts.items())
+            + "): keep exactly one .csv or .xlsx per feed")
+    return dict(scan.files)
+
+
+def preflight(feeds_root: Path, year: int) -> list[str]:
+    """Check a year folder before anything is written; returns the names of the ignored files.
+
+    Raises MissingRequiredFeeds naming the year folder and each missing required feed file, and
+    for ``parks`` delivered without ``park_members``. A feed delivered as both .csv and .xlsx counts
+    as present here; ingest_feed refuses it.
+    """
+    scan = scan_year(Path(feeds_root), year)
+    present = set(scan.files) | set(scan.conflicts)
+    missing = [f"{name}.csv|.xlsx" for name in contract.REQUIRED_FEEDS if name not in present]
+    notes = []
+    for f in contract.FEEDS:
+        if f.name in present:
+            for req in f.requires:
+                if req not in present:
+                    missing.append(f"{req}.csv|.xlsx")
+                    notes.append(f"{f.name} is delivered without {req}")
+    if missing:
+        if not scan.year_dir.is_dir():
+            notes.append("the year folder does not exist")
+        stems = {m.split(".")[0] for m in missing}
+        for p in scan.ignored:
+            if p.name.lower().split(".")[0] in stems:
+                notes.append(f"{p.name} is not a .csv/.xlsx file")
+        raise MissingRequiredFeeds(scan.year_dir, missing, notes)
+    return [p.name for p in scan.ignored]
+
+
+# ---------------------------------------------------------------------------------- ingestion
+def _ledger(con, delivery_id, year, feed, file, sha, status, delivered, loaded, rejected, message):
+    con.execute("""insert into quarantine.delivery_ledger
+        (delivery_id, year, feed, file, sha256, status, rows_delivered, rows_loaded, rows_rejected, message, loaded_at)
+        values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now()::timestamp)""",
+                [delivery_id, year, feed, file, sha, status, delivered, loaded, rejected, message])
+
+
+def _new_delivery_id(feed: str, year: int) -> str:
+    return f"{year}-{feed}-{uuid.uuid4().hex[:12]}"
+
+
+def _refuse(con, feed: str, year: int, file_rel: str, file_abs, sha: str | None, reason: str):
+    did = _new_delivery_id(feed, year)
+    _ledger(con, did, year, feed, file_rel, sha, "refused", 0, 0, 0, f"{file_rel}: {reason}")
+    log.error("refused %s: %s", file_abs, reason)
+    raise DeliveryRefused(file_abs, reason, feed=feed, year=year)
+
+
+def _drop_temps(con, prefix: str) -> None:
+    rows = con.execute("select table_name from duckdb_tables() where temporary and table_name like ?",
+                       [prefix + "%"]).fetchall()
+    for (t,) in rows:
+        con.execute(f"drop table if exists temp.{qi(t)}")
+
+
+def ingest_feed(con: duckdb.DuckDBPyConnection, feeds_root: Path, year: int, feed_name: str, *,
+                reference_dir: Path | None = None, tmp_dir: Path | None = None) -> IngestResult:
+    """Ingest ``<feeds_root>/<year>/<feed_name>.csv|.xlsx`` into raw.<feed_name> (see module doc).
+
+    ``reference_dir`` holds ref_counties.csv (and ref_industry_divisions.csv if present), default
+    seeds/reference. ``tmp_dir`` receives transcoded/converted copies (default: $MUJUN_INGEST_TMP or
+    the system temp dir); they are deleted afterwards.
+    """
+    feeds_root = Path(feeds_root)
+    feed = contract.feed(feed_name)
+    ddl.ensure_schemas(con)
+    idchecks.install_macros(con)
+    install_parse_macros(con)
+
+    scan = scan_year(feeds_root, year)
+    if feed.name in scan.conflicts:
+        paths = scan.conflicts[feed.name]
+        _refuse(con, feed.name, year, " + ".join(_rel(feeds_root, p) for p in paths),
+                " + ".join(str(p) for p in paths), None,
+                f"feed delivered more than once ({', '.join(p.name for p in paths)}): keep exactly one .csv or .xlsx")
+    path = scan.files.get(feed.name)
+    if path is None:
+        if feed.required:
+            raise MissingRequiredFeeds(scan.year_dir, [f"{feed.name}.csv|.xlsx"])
+        return IngestResult(feed.name, year, None, "absent", message="no file delivered (absence is not a delivery)")
+    rel = _rel(feeds_root, path)
+
+    try:
+        info: FileInfo = inspect_file(path)
+    except FileProblem as e:
+        _refuse(con, feed.name, year, rel, path, sha256_of(path), e.reason)
+
+    last = con.execute("""select delivery_id, sha256, rows_delivered, rows_loaded, rows_rejected
+        from quarantine.delivery_ledger where feed = ? and year = ? and status = 'loaded'
+        order by loaded_at desc limit 1""", [feed.name, year]).fetchone()
+    if last and last[1] == info.sha256:
+        did = _new_delivery_id(feed.name, year)
+        msg = f"{rel}: unchanged since delivery {last[0]}; nothing replaced"
+        _ledger(con, did, year, feed.name, rel, info.sha256, "unchanged", last[2], last[3], last[4], msg)
+        reasons = dict(con.execute("""select reason, count(*) from quarantine.rejected_rows
+            where feed = ? and year = ? and delivery_id = ? group by reason""", [feed.name, year, last[0]]).fetchall())
+        return IngestResult(feed.name, year, rel, "unchanged", info.sha256, last[2], last[3], last[4],
+                            reasons, msg, did)
+
+    prefix = f"_ingest_{uuid.uuid4().hex[:10]}"
+    base_tmp = tmp_dir or os.environ.get("MUJUN_INGEST_TMP") or None
+    if base_tmp:
+        Path(base_tmp).mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="mujun-ingest-", dir=base_tmp))
+    pio = con.execute("select current_setting('preserve_insertion_order')").fetchone()[0]
+    if not pio:
+        con.execute("set preserve_insertion_order = true")   # file order = row numbers
+    try:
+        try:
+            csv_path, header = prepare_csv(info, work)
+            hm = map_headers(feed, header)
+            staged = stage_csv(con, csv_path, header, prefix)
+        except FileProblem as e:
+            _refuse(con, feed.name, year, rel, path, info.sha256, e.reason)
+        refs = load_references(con, Path(reference_dir) if reference_dir else _default_reference_dir(), prefix)
+        v = validate(con, feed, year, staged, hm, refs, prefix)
+        reasons = dict(con.execute(f"select _reason, count(*) from {v.table} where _reason is not null group by 1")
+                       .fetchall())
+        if staged.n_rejects:
+            reasons["malformed_row"] = reasons.get("malformed_row", 0) + staged.n_rejects
+        rejected = v.rows_failed + staged.n_rejects
+        loaded = v.rows_framed - v.rows_failed
+        delivered = loaded + rejected
+        did = _new_delivery_id(feed.name, year)
+        msg = (f"{rel}: {delivered} rows delivered, {loaded} loaded, {rejected} rejected"
+               + (f" ({', '.join(f'{k} {n}' for k, n in sorted(reasons.items()))})" if reasons else "")
+               + (f"; encoding {info.encoding}" if info.kind == "csv" else "; xlsx first sheet"))
+        cols = ", ".join(qi(c.name) for c in feed.columns)
+        q_sel = quarantine_select(feed, year, staged, hm, v, prefix, con) if rejected else ""
+
+        q_params = [did, rel] * (2 if staged.n_rejects else 1)
+        con.execute("begin transaction")
+        try:
+            con.execute(f"delete from raw.{feed.name} where year = ?", [year])
+            con.execute(f"""insert into raw.{feed.name} (year, {cols}, _extra, _delivery_id, _row_number)
+                select {year}, {cols}, _extra, ?, _row_number from {v.table} where _reason is null""", [did])
+            con.execute("delete from quarantine.rejected_rows where feed = ? and year = ?", [feed.name, year])
+            if rejected:
+                con.execute(f"""insert into quarantine.rejected_rows
+                    (delivery_id, year, feed, file, row_number, reason, detail, raw) {q_sel}""", q_params)
+            _ledger(con, did, year, feed.name, rel, info.sha256, "loaded", delivered, loaded, rejected, msg)
+            con.execute("commit")
+        except BaseException:
+            con.execute("rollback")
+            raise
+        log.info("%s", msg)
+        return IngestResult(feed.name, year, rel, "loaded", info.sha256, delivered, loaded, rejected,
+                            reasons, msg, did)
+    finally:
+        if not pio:
+            con.execute("set preserve_insertion_order = false")
+        _drop_temps(con, prefix)
+        shutil.rmtree(work, ignore_errors=True)

@@ -1,0 +1,349 @@
+"""Locate a delivered feed file and read it into DuckDB as all-VARCHAR, with its row numbers.
+
+Steps (feeds.md "Parsing rules"):
+
+1. :func:`scan_year` finds ``<feeds_root>/<year>/<feed>.csv|.xlsx`` (case-insensitive) and lists
+   every other file as ignored; a feed delivered as both .csv and .xlsx is a conflict.
+2. :func:`inspect_file` streams the bytes once: sha256, strict UTF-8 decoding (BOM allowed), else
+   strict GB18030; binary content (NUL bytes, a zip in a .csv) is refused.
+3. ``.xlsx`` is converted to a UTF-8 CSV (openpyxl read_only, first sheet, header on the first
+   non-empty row; date cells as YYYY-MM-DD, integral floats without ``.0``). This is the only
+   per-row Python loop.
+4. A CSV that is not UTF-8, or that contains blank lines, is rewritten in chunks to a temporary
+   UTF-8 file: GB18030 is transcoded, and every blank line outside a quoted field becomes an empty
+   record (``,,,``) so that it keeps its place in the row numbering (DuckDB drops blank lines but
+   counts them in its reject line numbers). Blank lines before the header are dropped.
+5. :func:`stage_csv` reads the whole file with DuckDB ``read_csv`` (explicit all-VARCHAR columns
+   ``c0..cN``, ``"`` quoting, strict framing, ``store_rejects``) into a temp table in file order;
+   records that cannot be framed land in the rejects table with their line number.
+   Row numbers: 1 = the first record after the header; blank and all-empty records keep a number
+   (they are skipped later, not counted). For ``.xlsx`` the row number is the sheet row minus the
+   header's sheet row.
+"""
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import hashlib
+import io
+import logging
+import re
+import uuid
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from orchestration.feeds.contract import FEEDS_BY_NAME
+from orchestration.feeds.errors import FileProblem
+
+log = logging.getLogger(__name__)
+
+CHUNK = 8 * 1024 * 1024
+FEED_SUFFIXES = (".csv", ".xlsx")
+# Trimmed around every header and cell: ASCII whitespace, no-break space, ideographic space.
+TRIM_CHARS = " \t\r\n\f\v\u00a0\u3000"
+
+_BLANK_LINE_BYTES = re.compile(rb"\n[ \t]*\r?\n")
+_LEADING_BLANK_BYTES = re.compile(rb"^(?:\xef\xbb\xbf)?[ \t,\"]*\r?\n")
+
+
+# ------------------------------------------------------------------------------- locating files
+@dataclass
+class YearScan:
+    year_dir: Path
+    files: dict[str, Path] = field(default_factory=dict)          # feed -> the one delivered file
+    conflicts: dict[str, list[Path]] = field(default_factory=dict)  # feed -> several files (refused)
+    ignored: list[Path] = field(default_factory=list)             # other files (notes, ~$ lock files)
+
+
+def scan_year(feeds_root: Path, year: int) -> YearScan:
+    year_dir = Path(feeds_root) / str(year)
+    scan = YearScan(year_dir)
+    if not year_dir.is_dir():
+        return scan
+    found: dict[str, list[Path]] = {}
+    for p in sorted(year_dir.iterdir()):
+        name = p.name.lower()
+        stem, dot, suffix = name.rpartition(".")
+        if p.is_file() and dot and f".{suffix}" in FEED_SUFFIXES and stem in FEEDS_BY_NAME:
+            found.setdefault(stem, []).append(p)
+        else:
+            scan.ignored.append(p)
+    for feed, paths in found.items():
+        if len(paths) == 1:
+            scan.files[feed] = paths[0]
+        else:
+            scan.conflicts[feed] = paths
+    for p in scan.ignored:
+        log.info("ignored file in feed folder: %s", p)
+    return scan
+
+
+# -------------------------------------------------------------------------------- inspecting
+@dataclass
+class FileInfo:
+    path: Path
+    kind: str            # "csv" | "xlsx"
+    sha256: str
+    size: int
+    encoding: str | None = None   # "utf-8" | "gb18030" for csv
+    blank_lines: bool = False     # a blank line somewhere (or before the header): rewrite needed
+
+
+def sha256_of(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(CHUNK):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _decodes(path: Path, encoding: str) -> bool:
+    dec = codecs.getincrementaldecoder(encoding)(errors="strict")
+    try:
+        with open(path, "rb") as f:
+            while chunk := f.read(CHUNK):
+                dec.decode(chunk, final=False)
+        dec.decode(b"", final=True)
+        return True
+    except UnicodeDecodeError:
+        return False
+
+
+def inspect_file(path: Path) -> FileInfo:
+    """One streaming pass: sha256, UTF-8 validity, NUL bytes, blank lines. Raises FileProblem."""
+    path = Path(path)
+    kind = path.suffix.lower().lstrip(".")
+    h = hashlib.sha256()
+    size = 0
+    if kind == "xlsx":
+        with open(path, "rb") as f:
+            while chunk := f.read(CHUNK):
+                h.update(chunk)
+                size += len(chunk)
+        if size == 0:
+            raise FileProblem("empty file (no header)")
+        if not zipfile.is_zipfile(path):
+            raise FileProblem("not an .xlsx workbook (not a zip/OOXML file)")
+        return FileInfo(path, "xlsx", h.hexdigest(), size)
+
+    utf8 = codecs.getincrementaldecoder("utf-8")(errors="strict")
+    utf8_ok = True
+    has_nul = False
+    blank = False
+    tail = b""
+    first = True
+    with open(path, "rb") as f:
+        while chunk := f.read(CHUNK):
+            h.update(chunk)
+            size += len(chunk)
+            if first:
+                first = False
+                if chunk.startswith(b"PK\x03\x04"):
+                    raise FileProblem("not a CSV file: the content is a zip archive (an .xlsx saved as .csv?)")
+                if _LEADING_BLANK_BYTES.match(chunk):
+                    blank = True
+            if not has_nul and b"\x00" in chunk:
+                has_nul = True
+            if not blank and (_BLANK_LINE_BYTES.search(tail + chunk[:64]) or _BLANK_LINE_BYTES.search(chunk)):
+                blank = True
+            tail = chunk[-64:]
+            if utf8_ok:
+                try:
+                    utf8.decode(chunk, final=False)
+                except UnicodeDecodeError:
+                    utf8_ok = False
+    if size == 0:
+        raise FileProblem("empty file (no header)")
+    if has_nul:
+        raise FileProblem("not a CSV file: binary content (NUL bytes)")
+    if utf8_ok:
+        try:
+            utf8.decode(b"", final=True)
+        except UnicodeDecodeError:
+            utf8_ok = False
+    if utf8_ok:
+        encoding = "utf-8"
+    elif _decodes(path, "gb18030"):
+        encoding = "gb18030"
+    else:
+        raise FileProblem("cannot decode as UTF-8 or GB18030")
+    return FileInfo(path, "csv", h.hexdigest(), size, encoding, blank)
+
+
+# ------------------------------------------------------------------------------------ xlsx
+def _xlsx_cell_text(cell) -> str:
+    v = cell.value
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, dt.datetime):
+        fmt = (getattr(cell, "number_format", "") or "").lower()
+        if v.time() == dt.time(0):
+            if "d" not in fmt.replace("[red]", "") and "y" in fmt and "m" in fmt:
+                return f"{v.year:04d}-{v.month:02d}"          # a month-formatted cell
+            return v.date().isoformat()
+        return v.isoformat(sep=" ")                           # has a time part: not a date value
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    if isinstance(v, dt.time):
+        return v.isoformat()
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        if v.is_integer() and abs(v) < 1e16:
+            return str(int(v))
+        return repr(v)
+    return str(v)
+
+
+def xlsx_to_csv(src: Path, dst: Path) -> None:
+    """First sheet -> UTF-8 CSV; header = first non-empty row; later empty rows kept as empty records."""
+    try:
+        import openpyxl
+
+        wb = openpyxl.load_workbook(src, read_only=True, data_only=True)
+    except Exception as e:  # noqa: BLE001 - any failure means: not a readable workbook
+        raise FileProblem(f"not a readable .xlsx workbook ({type(e).__name__}: {e})") from None
+    try:
+        if not wb.worksheets:
+            raise FileProblem("the workbook has no sheet")
+        ws = wb.worksheets[0]
+        width = None
+        with open(dst, "w", encoding="utf-8", newline="") as out:
+            w = csv.writer(out, lineterminator="\n")
+            for row in ws.iter_rows():
+                vals = [_xlsx_cell_text(c) for c in row]
+                while vals and vals[-1].strip(TRIM_CHARS) == "":
+                    vals.pop()
+                if width is None:
+                    if not vals:
+                        continue                                  # before the header
+                    width = len(vals)
+                    w.writerow(vals)
+                    continue
+                if len(vals) < width:
+                    vals += [""] * (width - len(vals))
+                w.writerow(vals)   # csv writes a single empty field as "" (not a blank line)
+            if width is None:
+                raise FileProblem("empty sheet (no header row)")
+    finally:
+        wb.close()
+
+
+# ------------------------------------------------------------------------------ csv rewriting
+def read_header(path: Path, encoding: str) -> list[str]:
+    """The first record that is not all-empty, as delivered (csv module framing)."""
+    with open(path, encoding="utf-8-sig" if encoding == "utf-8" else encoding, newline="") as f:
+        for rec in csv.reader(f):
+            if any(c.strip(TRIM_CHARS) for c in rec):
+                if rec:
+                    rec[0] = rec[0].lstrip("\ufeff")
+                return rec
+    raise FileProblem("empty file (no header)")
+
+
+_BLANK_LINE_TEXT = re.compile(r"(?:(?<=\n)|^)[ \t]*(\r?\n)")
+_LEADING_JUNK_TEXT = re.compile(r"^(?:\ufeff)?(?:[ \t,\"]*\r?\n)+")
+
+
+def rewrite_csv(src: Path, dst: Path, encoding: str, n_cols: int, fill_blank_lines: bool) -> None:
+    """Stream ``src`` to a UTF-8 ``dst``: drop lines before the header that hold no value, and
+    replace blank lines outside quoted fields by an empty record of ``n_cols`` fields."""
+    dec = codecs.getincrementaldecoder("utf-8-sig" if encoding == "utf-8" else encoding)(errors="strict")
+    empty_record = "," * (n_cols - 1) if n_cols > 1 else '""'
+    in_quotes = False
+    carry = ""
+    started = False
+    with open(src, "rb") as fin, open(dst, "w", encoding="utf-8", newline="") as fout:
+        while True:
+            chunk = fin.read(CHUNK)
+            final = not chunk
+            text = carry + dec.decode(chunk, final=final)
+            if not final:
+                cut = text.rfind("\n") + 1
+                text, carry = text[:cut], text[cut:]
+                if not text:
+                    continue
+            if not started:
+                m = _LEADING_JUNK_TEXT.match(text)
+                if m:
+                    text = text[m.end():]
+                if not text and not final:
+                    continue
+                started = True
+            if fill_blank_lines:
+                parts = []
+                pos = 0
+                for m in _BLANK_LINE_TEXT.finditer(text):
+                    if m.start() < pos:
+                        continue
+                    if text.count('"', pos, m.start()) % 2:
+                        in_quotes = not in_quotes
+                    parts.append(text[pos:m.start()])
+                    parts.append(m.group(0) if in_quotes else empty_record + m.group(1))
+                    pos = m.end()
+                if text.count('"', pos) % 2:
+                    in_quotes = not in_quotes
+                parts.append(text[pos:])
+                text = "".join(parts)
+            fout.write(text)
+            if final:
+                break
+
+
+# ------------------------------------------------------------------------------ DuckDB staging
+@dataclass
+class Staged:
+    table: str                # temp table: _rid (0-based good-record ordinal), c0..cN (VARCHAR)
+    rejects: str              # temp table: line (1 = header), error_type, csv_line, error_message
+    header: list[str]         # header cells as delivered
+    n_rows: int               # framed records (incl. all-empty ones)
+    n_rejects: int            # records that could not be framed
+
+
+def prepare_csv(info: FileInfo, tmp_dir: Path) -> tuple[Path, list[str]]:
+    """The UTF-8 CSV DuckDB will read (the delivered file itself when possible) and its header."""
+    if info.kind == "xlsx":
+        dst = tmp_dir / f"{info.path.stem}.{uuid.uuid4().hex[:8]}.csv"
+        xlsx_to_csv(info.path, dst)
+        return dst, read_header(dst, "utf-8")
+    header = read_header(info.path, info.encoding or "utf-8")
+    if info.encoding == "utf-8" and not info.blank_lines:
+        return info.path, header
+    dst = tmp_dir / f"{info.path.stem}.{uuid.uuid4().hex[:8]}.utf8.csv"
+    rewrite_csv(info.path, dst, info.encoding or "utf-8", len(header), fill_blank_lines=True)
+    return dst, header
+
+
+def _sql_str(s: str) -> str:
+    return "'" + s.replace("'", "''") + "'"
+
+
+def stage_csv(con: duckdb.DuckDBPyConnection, csv_path: Path, header: list[str], prefix: str) -> Staged:
+    n = len(header)
+    cols = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(n))
+    fnn = ", ".join(f"'c{i}'" for i in range(n))
+    table, rej, scan = f"{prefix}_stage", f"{prefix}_rej", f"{prefix}_rejscan"
+    try:
+        con.execute(f"""
+            create or replace temp table {table} as
+            select * from read_csv({_sql_str(str(csv_path))},
+                header = true, auto_detect = false, columns = {{{cols}}},
+                delim = ',', quote = '"', escape = '"', strict_mode = true,
+                force_not_null = [{fnn}], max_line_size = 16777216,
+                store_rejects = true, rejects_table = '{rej}', rejects_scan = '{scan}')""")
+    except duckdb.Error as e:
+        raise FileProblem(f"cannot be read as CSV: {str(e).splitlines()[0]}") from None
+    con.execute(f"""create or replace temp table {rej}_lines as
+        select line, min(error_type)::varchar as error_type, first(csv_line order by byte_position) as csv_line,
+               string_agg(distinct error_message, '; ') as error_message
+        from {rej} group by line""")
+    con.execute(f"drop table if exists {rej}; drop table if exists {scan}")
+    n_rows = con.execute(f"select count(*) from {table}").fetchone()[0]
+    n_rej = con.execute(f"select count(*) from {rej}_lines").fetchone()[0]
+    return Staged(table, f"{rej}_lines", header, n_rows, n_rej)

@@ -1,0 +1,398 @@
+"""Header mapping, row validation and typing of a staged delivery, all in DuckDB SQL.
+
+The staged table (reader.stage_csv) holds the delivered cells as VARCHAR ``c0..cN``. Validation is
+one set-based pass: every contract column gets a typed value and an error code; a row's reason is
+its FIRST failing check in contract column order, then the key (duplicates), then the year rule.
+Id check codes are evaluated once per distinct value (they are costly per row) and joined back.
+"""
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from orchestration.feeds import contract as K
+from orchestration.feeds.contract import Column, Feed
+from orchestration.feeds.errors import FileProblem
+from orchestration.feeds.idchecks import PERSON_REGEX, USCC_REGEX
+from orchestration.feeds.reader import TRIM_CHARS, Staged
+
+# Stable reason codes of quarantine.rejected_rows.reason (documented for analysts and departments).
+REASONS: dict[str, str] = {
+    "missing_value": "a non-nullable column is empty (only an empty cell, after trimming, is null)",
+    "bad_number": "not a plain decimal number (optional sign, ASCII digits, optional fraction and "
+                  "exponent; no thousands separators, units, full-width digits, NaN/Infinity, #DIV/0!)",
+    "bad_integer": "not an integer (12 and 12.0 are accepted, 12.5 is not)",
+    "bad_date": "not a real calendar date as YYYY-MM-DD, YYYY/M/D or YYYYMMDD (no time part)",
+    "bad_month": "not a month as YYYY-MM, YYYY/M or YYYYMM",
+    "bad_bool": "not a boolean (1/0, true/false, 是/否, Y/N)",
+    "unknown_code": "not an allowed code: enum value, county code absent from the county seed, town "
+                    "code not 9 digits of a known county, industry code not 4 digits of a GB/T "
+                    "4754-2017 division, tax code not 5 digits, or a park class that does not fit "
+                    "its park type",
+    "bad_uscc_check": "USCC with the right characters and length but a wrong check code (GB 32100)",
+    "bad_person_id_check": "citizen id with the right shape but a wrong check digit (GB 11643)",
+    "bad_id_format": "identifier of the wrong length or characters (lower case counts as wrong)",
+    "out_of_range": "number below the column's minimum (>= 0) or not strictly positive (> 0)",
+    "duplicate_key": "the row's key occurs more than once in the file; every such row is rejected",
+    "other_year": "row for another year: tax record neither paid in the year nor a deferral "
+                  "belonging to it; energy month outside the year",
+    "malformed_row": "the record cannot be framed (wrong number of fields, stray quote)",
+}
+
+NUMBER_REGEX = r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?"
+BOOL_TRUE = ("1", "true", "是", "y")
+BOOL_FALSE = ("0", "false", "否", "n")
+
+# GB/T 4754-2017 divisions (2-digit); seeds/reference/ref_industry_divisions.csv wins when present.
+GB4754_DIVISIONS = tuple(
+    f"{d:02d}" for d in [*range(1, 6), *range(6, 13), *range(13, 44), *range(44, 47), *range(47, 51),
+                         51, 52, *range(53, 61), 61, 62, *range(63, 66), *range(66, 70), 70, 71, 72,
+                         *range(73, 76), *range(76, 80), *range(80, 83), 83, 84, 85, *range(86, 91),
+                         *range(91, 97), 97])
+
+PARSE_MACROS_SQL = [
+    f"""create or replace temp macro mujun_parse_number(v) as
+        case when regexp_full_match(v, '{NUMBER_REGEX}') and isfinite(try_cast(v as double))
+             then try_cast(v as double) end""",
+    f"""create or replace temp macro mujun_parse_integer(v) as
+        case when regexp_full_match(v, '[+-]?[0-9]{{1,18}}') then try_cast(v as bigint)
+             when regexp_full_match(v, '{NUMBER_REGEX}') and isfinite(try_cast(v as double))
+                  and try_cast(v as double) = trunc(try_cast(v as double))
+                  and abs(try_cast(v as double)) < 9.0e18
+             then try_cast(v as double)::bigint end""",
+    """create or replace temp macro mujun_parse_date(v) as
+        case when regexp_full_match(v, '[1-9][0-9]{3}-[0-9]{2}-[0-9]{2}') then try_cast(v as date)
+             when regexp_full_match(v, '[1-9][0-9]{3}/[0-9]{1,2}/[0-9]{1,2}') then try_cast(replace(v, '/', '-') as date)
+             when regexp_full_match(v, '[1-9][0-9]{7}') then try_cast(v[1:4] || '-' || v[5:6] || '-' || v[7:8] as date)
+        end""",
+    """create or replace temp macro mujun_parse_month(v) as
+        case when regexp_full_match(v, '[1-9][0-9]{3}-[0-9]{2}') then try_cast(v || '-01' as date)
+             when regexp_full_match(v, '[1-9][0-9]{3}/[0-9]{1,2}') then try_cast(replace(v, '/', '-') || '-01' as date)
+             when regexp_full_match(v, '[1-9][0-9]{5}') then try_cast(v[1:4] || '-' || v[5:6] || '-01' as date)
+        end""",
+    f"""create or replace temp macro mujun_parse_bool(v) as
+        case when lower(v) in ({", ".join(f"'{b}'" for b in BOOL_TRUE)}) then true
+             when lower(v) in ({", ".join(f"'{b}'" for b in BOOL_FALSE)}) then false end""",
+]
+
+
+def q(s: str) -> str:
+    """SQL string literal."""
+    return "'" + s.replace("'", "''") + "'"
+
+
+def qi(s: str) -> str:
+    """SQL identifier."""
+    return '"' + s.replace('"', '""') + '"'
+
+
+# ---------------------------------------------------------------------------------- headers
+def normalize_header(h: str) -> str:
+    return h.strip(TRIM_CHARS).lstrip("\ufeff").replace("（", "(").replace("）", ")")
+
+
+@dataclass
+class HeaderMap:
+    source: dict[str, int]                         # contract column -> index of the c<i> cell
+    extras: list[tuple[str, int]]                  # (JSON key, index) of the extra columns
+    json_keys: list[str] = field(default_factory=list)  # JSON key of every cell (raw rows)
+
+
+def map_headers(feed: Feed, header: list[str]) -> HeaderMap:
+    by_en = {c.name.lower(): c for c in feed.columns}
+    by_zh = {normalize_header(c.zh): c for c in feed.columns}
+    source: dict[str, int] = {}
+    given_as: dict[str, list[str]] = {}
+    extras_idx: list[int] = []
+    for i, h in enumerate(header):
+        n = normalize_header(h)
+        col = by_en.get(n.lower()) or by_zh.get(n) if n else None
+        if col is None:
+            extras_idx.append(i)
+            continue
+        given_as.setdefault(col.name, []).append(h.strip(TRIM_CHARS))
+        source.setdefault(col.name, i)
+    twice = [f"column {name} given {len(hs)} times (headers {', '.join(repr(h) for h in hs)})"
+             for name, hs in given_as.items() if len(hs) > 1]
+    if twice:
+        raise FileProblem("; ".join(twice))
+    missing = [f"missing required column {c.name} ({c.zh})" for c in feed.columns if c.name not in source]
+    if missing:
+        raise FileProblem("; ".join(missing))
+    # JSON keys: the header as delivered (trimmed); empty or repeated names get their position.
+    keys: list[str] = []
+    seen: set[str] = set()
+    for i, h in enumerate(header):
+        k = h.strip(TRIM_CHARS).lstrip("\ufeff")
+        if not k or k in seen:
+            k = f"{k or 'column'}#{i + 1}"
+        seen.add(k)
+        keys.append(k)
+    return HeaderMap(source, [(keys[i], i) for i in extras_idx], keys)
+
+
+# ---------------------------------------------------------------------------------- references
+@dataclass
+class References:
+    counties: str      # temp table (code VARCHAR)
+    divisions: str     # temp table (code VARCHAR)
+
+
+def load_references(con: duckdb.DuckDBPyConnection, reference_dir: Path, prefix: str) -> References:
+    counties = reference_dir / "ref_counties.csv"
+    if not counties.is_file():
+        raise FileNotFoundError(f"county reference seed not found: {counties}")
+    con.execute(f"""create or replace temp table {prefix}_counties as
+        select distinct trim(county_code) as code from read_csv({q(str(counties))}, all_varchar = true, header = true)
+        where county_code is not null""")
+    div_file = reference_dir / "ref_industry_divisions.csv"
+    if div_file.is_file():
+        con.execute(f"""create or replace temp table {prefix}_divisions as
+            select distinct lpad(trim(division_code), 2, '0') as code
+            from read_csv({q(str(div_file))}, all_varchar = true, header = true) where division_code is not null""")
+    else:
+        values = ", ".join(f"('{d}')" for d in GB4754_DIVISIONS)
+        con.execute(f"create or replace temp table {prefix}_divisions as select * from (values {values}) t(code)")
+    return References(f"{prefix}_counties", f"{prefix}_divisions")
+
+
+def install_parse_macros(con: duckdb.DuckDBPyConnection) -> None:
+    for sql in PARSE_MACROS_SQL:
+        con.execute(sql)
+
+
+# ---------------------------------------------------------------------------------- validation
+ID_KINDS = (K.USCC, K.PERSON, K.SUBJECT)
+
+
+def person_columns(feed: Feed) -> set[str]:
+    return set(feed.person_columns) | {c.name for c in feed.columns if c.kind in (K.PERSON, K.SUBJECT)}
+
+
+def _trimmed(cell: str) -> str:
+    """Trimmed cell, NULL when empty. The full trim (UTF-8 char set) is slow per row, so it only
+    runs for cells that start or end with one of TRIM_CHARS (cheap prefix/suffix tests)."""
+    guard = " or ".join(f"starts_with({cell}, {q(ch)}) or ends_with({cell}, {q(ch)})" for ch in TRIM_CHARS)
+    return f"(case when {guard} then nullif(trim({cell}, {q(TRIM_CHARS)}), '') else nullif({cell}, '') end)"
+
+
+def _typed_and_error(col: Column, v: str, refs: References, ids: str, typed: dict[str, str]) -> tuple[str, str]:
+    """(typed expression, error-code expression) for a trimmed, nullable value ``v``."""
+    k = col.kind
+    if k in (K.TEXT,):
+        t, bad = v, []
+    elif k == K.USCC:
+        t = v
+        bad = [(f"not regexp_full_match({v}, '{USCC_REGEX}')", "bad_id_format"),
+               (f"{v} not in (select v from {ids} where uscc_ok)", "bad_uscc_check")]
+    elif k == K.PERSON:
+        t = v
+        bad = [(f"not regexp_full_match({v}, '{PERSON_REGEX}')", "bad_id_format"),
+               (f"{v} not in (select v from {ids} where person_ok)", "bad_person_id_check")]
+    elif k == K.SUBJECT:
+        t = v
+        ok = f"{v} in (select v from {ids} where uscc_ok or person_ok)"
+        bad = [(f"{ok}", None),
+               (f"regexp_full_match({v}, '{PERSON_REGEX}')", "bad_person_id_check"),
+               (f"regexp_full_match({v}, '{USCC_REGEX}')", "bad_uscc_check"),
+               ("true", "bad_id_format")]
+    elif k == K.COUNTY:
+        t = v
+        bad = [(f"{v} not in (select code from {refs.counties})", "unknown_code")]
+    elif k == K.TOWN:
+        t = v
+        bad = [(f"not regexp_full_match({v}, '[0-9]{{9}}') or {v}[1:6] not in (select code from {refs.counties})",
+                "unknown_code")]
+    elif k == K.INDUSTRY:
+        t = v
+        bad = [(f"not regexp_full_match({v}, '[0-9]{{4}}') or {v}[1:2] not in (select code from {refs.divisions})",
+                "unknown_code")]
+    elif k == K.TAX_CODE:
+        t = v
+        bad = [(f"not regexp_full_match({v}, '[0-9]{{5}}')", "unknown_code")]
+    elif k in (K.DATE, K.MONTH, K.BOOL, K.DECIMAL, K.INTEGER):
+        fn, code = {K.DATE: ("mujun_parse_date", "bad_date"), K.MONTH: ("mujun_parse_month", "bad_month"),
+                    K.BOOL: ("mujun_parse_bool", "bad_bool"), K.DECIMAL: ("mujun_parse_number", "bad_number"),
+                    K.INTEGER: ("mujun_parse_integer", "bad_integer")}[k]
+        t = f"{fn}({v})"
+        tc = qi(col.name)
+        bad = [(f"{tc} is null", code)]
+        if col.min_value is not None:
+            bad.append((f"{tc} < {float(col.min_value)!r}", "out_of_range"))
+        if col.positive:
+            bad.append((f"{tc} <= 0", "out_of_range"))
+    elif k == K.ENUM:
+        whens = " ".join(f"when {q(e.lower())} then {q(e)}" for e in col.enum)
+        other = f"lower({v})" if col.enum_open else "null"
+        t = f"(case lower({v}) {whens} else {other} end)"
+        bad = [] if col.enum_open else [(f"{qi(col.name)} is null", "unknown_code")]
+        if col.name == "park_class" and "park_type" in typed:
+            pairs = ", ".join(q(f"{pt}/{pc}") for pt, pcs in K.PARK_CLASSES_BY_TYPE.items() for pc in pcs)
+            bad.append((f"({qi('park_type')} || '/' || {qi(col.name)}) not in ({pairs})", "unknown_code"))
+    else:  # pragma: no cover - the contract has no other kinds
+        raise ValueError(f"unknown column kind {k!r}")
+    arms = []
+    if not col.nullable:
+        arms.append(f"when {v} is null then 'missing_value'")
+    else:
+        arms.append(f"when {v} is null then null")
+    for cond, code in bad:
+        arms.append(f"when {cond} then {q(code) if code else 'null'}")
+    return t, "case " + " ".join(arms) + " end"
+
+
+def detail_texts(feed: Feed) -> list[tuple[str, str, str]]:
+    """(column, reason, explanation) rows used to write quarantine.detail."""
+    out = []
+    for c in feed.columns:
+        allowed = ""
+        if c.kind == K.ENUM:
+            allowed = "not one of " + " / ".join(c.enum)
+            if c.name == "park_class":
+                allowed += " or not a class of its park_type (" + "; ".join(
+                    f"{t}: {'/'.join(cs)}" for t, cs in K.PARK_CLASSES_BY_TYPE.items()) + ")"
+        specific = {
+            K.COUNTY: "not a county code of the county reference seed",
+            K.TOWN: "not 9 digits starting with a known county code",
+            K.INDUSTRY: "not 4 digits of a GB/T 4754-2017 division",
+            K.TAX_CODE: "not a 5-digit collection item code",
+            K.ENUM: allowed,
+        }.get(c.kind, REASONS["unknown_code"])
+        rng = ">= " + repr(c.min_value) if c.min_value is not None else "> 0"
+        texts = {
+            "missing_value": "empty, but the column is not nullable",
+            "unknown_code": specific,
+            "out_of_range": f"out of range (must be {rng})",
+        }
+        for reason in REASONS:
+            out.append((c.name, reason, texts.get(reason, REASONS[reason])))
+    return out
+
+
+@dataclass
+class Validated:
+    table: str            # temp table: _rid, _row_number, typed columns, _extra, _reason, _fail
+    rows_framed: int      # non-empty framed rows
+    rows_failed: int      # of which rejected
+
+
+def validate(con: duckdb.DuckDBPyConnection, feed: Feed, year: int, staged: Staged, hm: HeaderMap,
+             refs: References, prefix: str) -> Validated:
+    # all-empty rows are skipped: every contract value and every extra cell empty after trimming
+    all_empty = " and ".join([*(f"{qi('v_' + c.name)} is null" for c in feed.columns),
+                              *(f"{_trimmed(f'c{i}')} is null" for _, i in hm.extras)])
+
+    # 1. base rows: original row numbers, all-empty rows skipped
+    if staged.n_rejects:
+        con.execute(f"""create or replace temp table {prefix}_gaps as
+            select thr, max(cum) as cum from (
+                select (line - 1) - row_number() over (order by line) as thr,
+                       row_number() over (order by line) as cum from {staged.rejects}) group by thr""")
+        rownum_from = f"""(select s.rowid as _rid, s.rowid + 1 + coalesce(g.cum, 0) as _row_number, s.*
+            from (select rowid, * from {staged.table}) s asof left join {prefix}_gaps g on (s.rowid + 1) > g.thr)"""
+    else:
+        rownum_from = f"(select rowid as _rid, rowid + 1 as _row_number, * from {staged.table})"
+
+    # 2. distinct id values with their check result (costly per row, cheap per distinct value)
+    ids = f"{prefix}_ids"
+    id_cols = [c for c in feed.columns if c.kind in ID_KINDS]
+    if id_cols:
+        union = " union ".join(f"select {_trimmed(f'c{hm.source[c.name]}')} as v from {staged.table}"
+                               for c in id_cols)
+        con.execute(f"""create or replace temp table {ids} as
+            select v, mujun_uscc_valid(v) as uscc_ok, mujun_person_valid(v) as person_ok
+            from (select distinct v from ({union}) where v is not null)""")
+
+    # 3. typed values and errors per column, first failure wins
+    cells = [f"c{i}" for _, i in hm.extras]
+    vs, typed, errs = [], {}, []
+    for c in feed.columns:
+        vname = f"v_{c.name}"
+        vs.append(f"{_trimmed(f'c{hm.source[c.name]}')} as {qi(vname)}")
+        t, e = _typed_and_error(c, qi(vname), refs, ids, typed)
+        typed[c.name] = f"({t})"
+        errs.append((c.name, e))
+    extra = "null"
+    if hm.extras:
+        extra = "json_object(" + ", ".join(f"{q(k)}, c{i}" for k, i in hm.extras) + ")::varchar"
+    typed_sel = ", ".join(f"{t} as {qi(name)}" for name, t in typed.items())
+    vnames = ", ".join(qi("v_" + c.name) for c in feed.columns)
+    inner = ", ".join([*(qi(name) for name in typed), *(f"{e} as {qi('e_' + name)}" for name, e in errs)])
+    year_err = "null"
+    if feed.year_rule == "tax":
+        year_err = (f'case when not (year("paid_on") = {year} or ("deferred" and year("belongs_to") = {year})) '
+                    f"then 'other_year' end")
+    elif feed.year_rule == "energy_month":
+        year_err = f"""case when year("month") <> {year} then 'other_year' end"""
+    col_reason = "coalesce(" + ", ".join(qi("e_" + name) for name, _ in errs) + ")"
+    fail_col = "case " + " ".join(f"when {qi('e_' + name)} is not null then {q(name)}" for name, _ in errs) + " end"
+    out_cols = ", ".join(qi(c.name) for c in feed.columns)
+    con.execute(f"""create or replace temp table {prefix}_t as
+        select _rid, _row_number, {out_cols}, _extra,
+               coalesce({col_reason}, {year_err}) as _reason,
+               case when {col_reason} is null and {year_err} is not null then 'year' else {fail_col} end as _fail
+        from (select _rid, _row_number, {inner}, _extra
+              from (select _rid, _row_number, {vnames}, {typed_sel}, _extra
+                    from (select _rid, _row_number, {', '.join(vs)}, {extra} as _extra {''.join(', ' + x for x in cells)}
+                          from {rownum_from}) where not ({all_empty})))""")
+
+    # 4. duplicated keys: every row of a duplicated key is rejected (after its column checks)
+    if feed.key:
+        keys = ", ".join(qi(k) for k in feed.key)
+        nn = " and ".join(f"{qi(k)} is not null" for k in feed.key)
+        con.execute(f"""create or replace temp table {prefix}_dup as
+            select {keys} from {prefix}_t where {nn} group by all having count(*) > 1""")
+        if con.execute(f"select count(*) from {prefix}_dup").fetchone()[0]:
+            on = " and ".join(f"t.{qi(k)} = d.{qi(k)}" for k in feed.key)
+            con.execute(f"""update {prefix}_t t set _reason = 'duplicate_key', _fail = 'key'
+                from {prefix}_dup d where {on} and (t._fail is null or t._fail = 'year')""")
+    framed, failed = con.execute(f"select count(*), count(_reason) from {prefix}_t").fetchone()
+    return Validated(f"{prefix}_t", framed, failed)
+
+
+def quarantine_select(feed: Feed, year: int, staged: Staged, hm: HeaderMap, v: Validated, prefix: str,
+                      con: duckdb.DuckDBPyConnection) -> str:
+    """SELECT of the rejected rows (validated and unframeable) in quarantine.rejected_rows layout;
+    parameters: delivery_id, file (twice)."""
+    persons = person_columns(feed)
+    person_idx = {hm.source[c] for c in persons if c in hm.source} | {i for _, i in hm.extras}
+
+    def cell(i: int, masked: bool = True) -> str:
+        return f"mujun_mask_person(s.c{i})" if masked and i in person_idx else f"s.c{i}"
+
+    raw = "json_object(" + ", ".join(f"{q(k)}, {cell(i)}" for i, k in enumerate(hm.json_keys)) + ")::varchar"
+    texts = f"{prefix}_texts"
+    values = ", ".join(f"({q(a)}, {q(b)}, {q(c)})" for a, b, c in detail_texts(feed))
+    con.execute(f"create or replace temp table {texts} as select * from (values {values}) t(col, reason, txt)")
+    val_of = "case t._fail " + " ".join(
+        f"when {q(c.name)} then {cell(hm.source[c.name], c.name in persons)}" for c in feed.columns) + " end"
+    key_vals = "json_array(" + ", ".join(cell(hm.source[k], k in persons) for k in feed.key) + ")::varchar" \
+        if feed.key else "''"
+    if feed.year_rule == "tax":
+        year_txt = (f"'paid_on = ' || {cell(hm.source['paid_on'])} || ', deferred = ' || {cell(hm.source['deferred'])}"
+                    f" || ', belongs_to = ' || {cell(hm.source['belongs_to'])} || ': not a record of year {year} "
+                    f"(paid in {year}, or deferred and belonging to {year})'")
+    elif feed.year_rule == "energy_month":
+        year_txt = f"'month = ' || {cell(hm.source['month'])} || ': not a month of year {year}'"
+    else:
+        year_txt = "null"
+    detail = f"""case when t._fail = 'key' then 'key ({", ".join(feed.key)}) = ' || {key_vals} || ' occurs more than once in the file'
+                     when t._fail = 'year' then {year_txt}
+                     else t._fail || ' = ' || coalesce(to_json({val_of})::varchar, '(empty)') || ': ' || coalesce(x.txt, t._reason) end"""
+    sel = f"""
+        select ?::varchar as delivery_id, {year} as year, {q(feed.name)} as feed, ?::varchar as file,
+               t._row_number as row_number, t._reason as reason, {detail} as detail, {raw} as raw
+        from {v.table} t join (select rowid as _rid, * from {staged.table}) s on s._rid = t._rid
+        left join {texts} x on x.col = t._fail and x.reason = t._reason
+        where t._reason is not null"""
+    if staged.n_rejects:
+        sel += f"""
+        union all
+        select ?::varchar, {year}, {q(feed.name)}, ?::varchar, line - 1, 'malformed_row',
+               mujun_mask_person_text(error_type || ': ' || coalesce(error_message, '')),
+               json_object('_line', mujun_mask_person_text(csv_line))::varchar
+        from {staged.rejects}"""
+    return sel
