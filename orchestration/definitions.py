@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import dagster as dg
 
+from orchestration.assets.audit import audit_assets, audit_checks
 from orchestration.assets.dbt import mujun_dbt_assets
 from orchestration.assets.ingest import YEAR_PARTITIONS, ingest_assets
 from orchestration.resources import build_resources
 
-_evaluate_assets = [mujun_dbt_assets]
+_evaluate_assets = [mujun_dbt_assets, *audit_assets]
 
 ingest_job = dg.define_asset_job(
     "ingest_feeds",
@@ -31,6 +32,7 @@ evaluate_job = dg.define_asset_job(
 
 defs = dg.Definitions(
     assets=[*ingest_assets, *_evaluate_assets],
+    asset_checks=audit_checks,
     jobs=[ingest_job, evaluate_job],
     resources=build_resources(),
 )

@@ -1,6 +1,10 @@
 """Dagster resources: the warehouse file, the feeds folder and the dbt CLI."""
 from __future__ import annotations
 
+import os
+import sys
+from pathlib import Path
+
 import dagster as dg
 from dagster_dbt import DbtCliResource
 from dagster_duckdb import DuckDBResource
@@ -27,10 +31,12 @@ def build_resources() -> dict:
     settings.export_env()
     return {
         "duckdb": DuckDBResource(database=str(settings.warehouse_path())),
-        "dbt": DbtCliResource(project_dir=dbt_project, profiles_dir=str(settings.DBT_PROFILES_DIR)),
+        # The venv's dbt, so it works without an activated venv (CI, `make`).
+        "dbt": DbtCliResource(project_dir=dbt_project, profiles_dir=str(settings.DBT_PROFILES_DIR),
+                              dbt_executable=str(Path(sys.executable).parent / "dbt")),
         "feeds": FeedsResource(root=str(settings.feeds_root())),
         "run_settings": RunSettings(
-            audit_seed=int(__import__("os").environ.get("MUJUN_AUDIT_SEED", "20211")),
+            audit_seed=int(os.environ.get("MUJUN_AUDIT_SEED", "20211")),
             reports_dir=str(settings.reports_dir()),
             published_path=str(settings.published_path()),
         ),

@@ -17,11 +17,13 @@ def _table_exists(con, schema: str, table: str) -> bool:
 
 
 def _print_table(rows, headers) -> None:
-    widths = [max(len(str(h)), *(len(str(r[i])) for r in rows)) if rows else len(str(h))
+    widths = [max(len(str(h)), *(len(f"{r[i]:,}") if isinstance(r[i], int) else len(str(r[i])) for r in rows))
+              if rows else len(str(h))
               for i, h in enumerate(headers)]
     print("  " + "  ".join(str(h).ljust(w) for h, w in zip(headers, widths)))
     for r in rows:
-        print("  " + "  ".join((f"{v:,}" if isinstance(v, int) else str(v)).ljust(w) for v, w in zip(r, widths)))
+        print("  " + "  ".join((f"{v:,}" if isinstance(v, int) and h != "year" else str(v)).ljust(w)
+                               for v, w, h in zip(r, widths, headers)))
 
 
 def print_status(path: Path, years: list[int] | None = None) -> None:

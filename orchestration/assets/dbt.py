@@ -4,7 +4,6 @@ Keys are [schema, name] (e.g. ["marts", "subject_evaluation"]); always look them
 `get_asset_key_for_model` rather than spelling them. Groups follow the dbt layer so the
 Dagster UI shows reference → staging → intermediate → marts/audit.
 """
-from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
@@ -39,7 +38,10 @@ def mujun_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     # `build` runs seeds, models, data tests and unit tests in dependency order.
     built = 0
     for event in dbt.cli(["build"], context=context).stream():
-        key = getattr(event, "asset_key", None)
+        if isinstance(event, dg.Output):
+            key = context.asset_key_for_output(event.output_name)
+        else:
+            key = getattr(event, "asset_key", None)
         if isinstance(event, (dg.Output, dg.MaterializeResult, dg.AssetMaterialization)) and key is not None:
             built += 1
             # Progress on the terminal for the public layers; the rest is counted.

@@ -5,7 +5,6 @@ Each asset loads <feeds>/<year>/<feed>.csv|.xlsx into raw.<feed> through the ing
 every delivery is recorded in quarantine.delivery_ledger. All ingest assets share the DuckDB
 writer pool with dbt, because DuckDB allows one writing process per file.
 """
-from __future__ import annotations
 
 from pathlib import Path
 

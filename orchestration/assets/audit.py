@@ -1,0 +1,185 @@
+"""Random audit (随机抽查, rules.md §7) and publication as Dagster assets.
+
+- `random_audit` (multi_asset, group "audit", writer pool): draws the R-AUDIT-1 sample, runs every
+  GX suite of expectations/gx/ (structural suites on the whole population of the raw feeds, the
+  marts suite, the cross-department suite on the sampled subjects' base records), writes
+  audit.sample, audit.check_results, audit.town_quality and audit.suite_results, the Data Docs
+  (<reports_dir>/data_docs/<run>/index.html) and the per-town XLSX worklists
+  (<reports_dir>/worklists/<year>/<town_code>.xlsx). One asset check per suite
+  (`gx_<suite>`); critical suites are blocking, so a failure stops `publish` downstream.
+- `publish` (writer pool): copies marts, audit, quarantine and reference into a new DuckDB file and
+  renames it onto the published path (orchestration/publish.py); refuses when a critical suite failed.
+
+Definitions: `from orchestration.assets.audit import audit_assets, audit_checks`.
+"""
+# no `from __future__ import annotations`: Dagster checks the `context` annotation by identity.
+from pathlib import Path
+
+import dagster as dg
+from dagster_dbt import get_asset_key_for_model
+from dagster_duckdb import DuckDBResource
+
+from orchestration import settings
+from orchestration.assets.dbt import mujun_dbt_assets
+from orchestration.audit import suites as S
+from orchestration.audit.run import AUDIT_TABLES, run_audit
+from orchestration.progress import report
+from orchestration.publish import PUBLIC_SCHEMAS, PublicationBlocked, publish
+from orchestration.resources import RunSettings
+
+
+def _dbt_key(name: str, schema: str) -> "dg.AssetKey | None":
+    try:
+        return get_asset_key_for_model([mujun_dbt_assets], name)
+    except KeyError:  # model not in the manifest (yet): no dependency edge rather than a wrong key
+        return None
+
+
+# What the audit reads: the mart, the evaluation's membership / verified records, staging, seeds.
+_READS = [
+    ("subject_evaluation", "marts"),
+    ("int_subject_membership", "intermediate"),
+    ("int_stats_verified", "intermediate"),
+    ("int_land_parcels_verified", "intermediate"),
+    ("int_land_ledger_verified", "intermediate"),
+    ("stg_market__enterprises", "staging"),
+    ("stg_tax__payments", "staging"),
+    ("stg_power__electricity_monthly", "staging"),
+    ("stg_science__hightech_certificates", "staging"),
+    ("audit_parameters", "reference"),
+    ("ref_unit_factors", "reference"),
+    ("ref_tax_codes", "reference"),
+    ("ref_industry_divisions", "reference"),
+]
+SUBJECT_EVALUATION_KEY = _dbt_key("subject_evaluation", "marts") or dg.AssetKey(["marts", "subject_evaluation"])
+AUDIT_DEPS = sorted({k for k in (_dbt_key(n, s) for n, s in _READS) if k is not None} | {SUBJECT_EVALUATION_KEY}
+                    | {dg.AssetKey(["raw", f]) for f in S.STRUCTURAL_FEEDS}, key=lambda k: k.to_user_string())
+AUDIT_KEYS = {name: dg.AssetKey(["audit", name]) for name in AUDIT_TABLES}
+
+_DESCRIPTIONS = {
+    "sample": "R-AUDIT-1 stratified random sample per town: max(1, ceil(share × graded subjects)), "
+              "reproducible from the seed (md5(seed:year:subject_id)).",
+    "check_results": "R-AUDIT-2/3 cross-department checks of the sampled subjects' base records, one row per "
+                     "year × subject × check (GX suite cross_department).",
+    "town_quality": "R-AUDIT-4 data-quality score per town: share of checked values that held.",
+    "suite_results": "Every GX expectation of the run (structural suites over the whole population, marts "
+                     "suite, cross-department suite) with its rule id and whether its suite is critical.",
+}
+
+
+def _check_name(suite: str) -> str:
+    return f"gx_{suite}"
+
+
+AUDIT_CHECK_SPECS = [
+    dg.AssetCheckSpec(
+        name=_check_name(i.name),
+        asset=AUDIT_KEYS[i.asset],
+        blocking=i.critical,
+        description=f"GX suite `{i.name}` on {i.relation} ({'critical: blocks publication' if i.critical else 'findings for auditors'}).",
+        metadata={"suite": i.name, "critical": i.critical, "scope": i.scope},
+    )
+    for i in S.suite_infos()
+]
+
+
+@dg.multi_asset(
+    name="random_audit",
+    specs=[
+        dg.AssetSpec(key, deps=AUDIT_DEPS, group_name="audit", kinds={"duckdb", "python"},
+                     description=_DESCRIPTIONS[name])
+        for name, key in AUDIT_KEYS.items()
+    ],
+    check_specs=AUDIT_CHECK_SPECS,
+    pool=settings.WRITER_POOL,
+    description="Random audit (随机抽查, [S2] §十): sample, GX suites, Data Docs and worklists.",
+)
+def random_audit(context: dg.AssetExecutionContext, duckdb: DuckDBResource, run_settings: RunSettings):
+    run_key = context.run_id.split("-")[0]
+    outcome = run_audit(duckdb.get_connection, int(run_settings.audit_seed), Path(run_settings.reports_dir),
+                        run_key=run_key)
+    docs = str(outcome.docs_index) if outcome.docs_index else ""
+    report(context, f"audit: seed {outcome.seed}, {len(outcome.sample)} subjects sampled in "
+                    f"{outcome.sample[['year', 'town_code']].drop_duplicates().shape[0]} year×towns; "
+                    f"GX {outcome.gx.seconds:.1f}s")
+    report(context, f"audit: Data Docs {docs}")
+    if outcome.worklists:
+        report(context, f"audit: {len(outcome.worklists)} worklists under "
+                        f"{Path(run_settings.reports_dir) / 'worklists'}")
+    failed_checks = outcome.check_results[~outcome.check_results["passed"]] if len(outcome.check_results) else []
+    report(context, f"audit: {len(failed_checks)} of {len(outcome.check_results)} subject checks to verify on site")
+    if outcome.critical_failures:
+        report(context, f"audit: CRITICAL suite(s) failed: {', '.join(outcome.critical_failures)} — publication blocked")
+
+    cr = outcome.check_results
+    tq = outcome.town_quality
+    meta = {
+        "sample": {"rows": len(outcome.sample), "seed": outcome.seed,
+                   "sample_share": outcome.parameters["sample_share"]},
+        "check_results": {"rows": len(cr), "failed": int((~cr["passed"]).sum()) if len(cr) else 0},
+        "town_quality": {"rows": len(tq),
+                         "min_quality_score": float(tq["quality_score"].min()) if tq["quality_score"].notna().any() else None},
+        "suite_results": {"rows": len(outcome.suite_results),
+                          "critical_failures": ", ".join(outcome.critical_failures) or "none"},
+    }
+    for name, key in AUDIT_KEYS.items():
+        m = {k: v for k, v in meta[name].items() if v is not None}
+        m["data_docs"] = dg.MetadataValue.path(docs)
+        yield dg.MaterializeResult(asset_key=key, metadata=m)
+
+    infos = {i.name: i for i in S.suite_infos()}
+    for name, run in outcome.gx.suites.items():
+        info = infos[name]
+        yield dg.AssetCheckResult(
+            asset_key=AUDIT_KEYS[info.asset],
+            check_name=_check_name(name),
+            passed=run.success,
+            severity=dg.AssetCheckSeverity.ERROR if run.critical else dg.AssetCheckSeverity.WARN,
+            description=("all expectations held" if run.success
+                         else f"failed: {', '.join(run.failed_expectations)}"),
+            metadata={
+                "rows": run.rows,
+                "evaluated_expectations": run.evaluated,
+                "failed_expectations": len(run.failed_expectations),
+                "unexpected_values": run.unexpected_total,
+                "failed_checks": ", ".join(run.failed_expectations) or "none",
+                "critical": run.critical,
+                "seconds": round(run.seconds, 2),
+                "data_docs": dg.MetadataValue.path(docs),
+            },
+        )
+
+
+def _published_dbt_keys() -> list[dg.AssetKey]:
+    return sorted((k for k in mujun_dbt_assets.keys if k.path and k.path[0] in PUBLIC_SCHEMAS),
+                  key=lambda k: k.to_user_string())
+
+
+@dg.asset(
+    name="publish",
+    group_name="audit",
+    deps=[*AUDIT_KEYS.values(), *_published_dbt_keys()],
+    pool=settings.WRITER_POOL,
+    kinds={"duckdb"},
+    description="The analysts' DuckDB file (marts, audit, quarantine, reference), written to a new file "
+                "and renamed onto the published path; blocked by a failed critical audit suite.",
+)
+def publish_warehouse(context: dg.AssetExecutionContext, duckdb: DuckDBResource, run_settings: RunSettings):
+    with duckdb.get_connection() as con:
+        try:
+            result = publish(con, Path(run_settings.published_path))
+        except PublicationBlocked as exc:
+            report(context, f"publish: BLOCKED — {exc}")
+            raise dg.Failure(description=str(exc)) from exc
+    report(context, f"publish: {result.path} ({len(result.tables)} tables, {result.bytes / 1e6:.1f} MB)")
+    return dg.MaterializeResult(metadata={
+        "path": dg.MetadataValue.path(str(result.path)),
+        "tables": len(result.tables),
+        "rows": sum(result.tables.values()),
+        "bytes": result.bytes,
+        "marts_subject_evaluation_rows": result.tables.get("marts.subject_evaluation", 0),
+    })
+
+
+audit_assets = [random_audit, publish_warehouse]
+audit_checks: list = []   # every audit check is declared on random_audit (check_specs)

@@ -1,0 +1,285 @@
+"""Run the audit suites with Great Expectations 1.x and turn the results into rows.
+
+The suites live in the GX file-context project expectations/gx/ (in git). Each run opens a file
+context on a scratch copy of that project (so runs never write into the repository and
+concurrent runs never share stores), adds a pandas datasource (the SQL datasource is broken on
+DuckDB, notes/stack.md §2c), validates one DataFrame per suite with the audit parameters as
+`$PARAMETER` values, and builds the Data Docs into the auditors' folder
+<reports_dir>/data_docs/<run_key>/ (a TupleFilesystemStoreBackend site).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from orchestration.audit import suites as S
+
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("TQDM_DISABLE", "1")
+
+DOCS_SITE = "auditors"
+
+
+@dataclass
+class ExpectationOutcome:
+    check: str
+    rule_id: str
+    type: str
+    kwargs: dict
+    meta: dict
+    success: bool
+    element_count: int
+    unexpected_count: int
+    unexpected_row_ids: list = field(default_factory=list)
+    partial_unexpected: list = field(default_factory=list)
+
+
+@dataclass
+class SuiteRun:
+    name: str
+    critical: bool
+    success: bool
+    rows: int
+    expectations: list[ExpectationOutcome]
+    seconds: float
+
+    @property
+    def evaluated(self) -> int:
+        return len(self.expectations)
+
+    @property
+    def failed_expectations(self) -> list[str]:
+        return [e.check for e in self.expectations if not e.success]
+
+    @property
+    def unexpected_total(self) -> int:
+        return sum(e.unexpected_count for e in self.expectations)
+
+
+@dataclass
+class GxRun:
+    suites: dict[str, SuiteRun]
+    docs_index: Path | None
+    seconds: float
+
+
+def _plain(v):
+    if hasattr(v, "item"):
+        try:
+            return v.item()
+        except Exception:  # noqa: BLE001
+            return v
+    return v
+
+
+def _outcomes(result) -> list[ExpectationOutcome]:
+    out = []
+    for r in result.results:
+        cfg = r.expectation_config
+        res = r.result or {}
+        ids = []
+        for item in res.get("unexpected_index_list") or []:
+            if isinstance(item, dict) and "row_id" in item:
+                ids.append(int(item["row_id"]))
+        meta = dict(cfg.meta or {})
+        out.append(ExpectationOutcome(
+            check=meta.get("check", cfg.type), rule_id=meta.get("rule_id", ""), type=cfg.type,
+            kwargs={k: _plain(v) for k, v in cfg.kwargs.items() if k != "batch_id"}, meta=meta,
+            success=bool(r.success), element_count=int(res.get("element_count") or 0),
+            unexpected_count=int(res.get("unexpected_count") or 0), unexpected_row_ids=ids,
+            partial_unexpected=[str(_plain(x)) for x in (res.get("partial_unexpected_list") or [])[:10]],
+        ))
+    return out
+
+
+def run_suites(
+    frames: dict[str, pd.DataFrame],
+    parameters: dict[str, float],
+    docs_dir: Path | None,
+    run_key: str,
+    project_root: Path | None = None,
+) -> GxRun:
+    """Validate frames[suite] with each suite of the file-context project; Data Docs to docs_dir."""
+    t0 = time.monotonic()
+    import great_expectations as gx
+    from great_expectations.core.run_identifier import RunIdentifier
+
+    root = Path(project_root or S.project_root())
+    infos = {i.name: i for i in S.suite_infos()}
+    work = Path(tempfile.mkdtemp(prefix="mujun-gx-"))
+    try:
+        shutil.copytree(root / S.GX_DIR, work / S.GX_DIR, ignore=shutil.ignore_patterns("uncommitted"))
+        ctx = gx.get_context(mode="file", project_root_dir=str(work))
+        if docs_dir is not None:
+            docs_dir = Path(docs_dir)
+            docs_dir.mkdir(parents=True, exist_ok=True)
+            ctx.add_data_docs_site(site_name=DOCS_SITE, site_config={
+                "class_name": "SiteBuilder",
+                "show_how_to_buttons": False,
+                "store_backend": {"class_name": "TupleFilesystemStoreBackend",
+                                  "base_directory": str(docs_dir)},
+                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+            })
+        ds = ctx.data_sources.add_or_update_pandas("audit_frames")
+        run_id = RunIdentifier(run_name=run_key, run_time=dt.datetime.now(dt.timezone.utc))
+        runs: dict[str, SuiteRun] = {}
+        for name, df in frames.items():
+            t1 = time.monotonic()
+            suite = ctx.suites.get(name)
+            bd = ds.add_dataframe_asset(name=name).add_batch_definition_whole_dataframe("whole")
+            vd = ctx.validation_definitions.add(gx.ValidationDefinition(name=f"audit_{name}", data=bd, suite=suite))
+            row_level = infos[name].scope == "sample" and "row_id" in df.columns
+            result_format = ({"result_format": "COMPLETE", "unexpected_index_column_names": ["row_id"]}
+                             if row_level else {"result_format": "SUMMARY", "partial_unexpected_count": 10})
+            res = vd.run(batch_parameters={"dataframe": df}, expectation_parameters=dict(parameters),
+                         result_format=result_format, run_id=run_id)
+            critical = bool((suite.meta or {}).get("critical", infos[name].critical))
+            runs[name] = SuiteRun(name=name, critical=critical, success=bool(res.success), rows=len(df),
+                                  expectations=_outcomes(res), seconds=time.monotonic() - t1)
+        index = None
+        if docs_dir is not None:
+            ctx.build_data_docs(site_names=[DOCS_SITE])
+            index = docs_dir / "index.html"
+        return GxRun(suites=runs, docs_index=index, seconds=time.monotonic() - t0)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# GX results -> audit rows
+
+def _fmt(v) -> str | None:
+    v = _plain(v)
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return None
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float):
+        if math.isinf(v):
+            return "∞" if v > 0 else "-∞"
+        return f"{v:.6g}"
+    if isinstance(v, (pd.Timestamp, dt.date)):
+        return str(v)[:10]
+    return str(v)
+
+
+def _columns(kwargs: dict) -> list[str]:
+    return [kwargs[k] for k in ("column", "column_A", "column_B") if kwargs.get(k)]
+
+
+def _expected(o: ExpectationOutcome, row) -> str:
+    k = o.kwargs
+    if o.type == "expect_column_pair_values_a_to_be_greater_than_b":
+        ge = "≥" if k.get("or_equal") else ">"
+        le = "≤" if k.get("or_equal") else "<"
+        if o.meta.get("observed") == k["column_B"]:
+            return f"{le} {k['column_A']} = {_fmt(row[k['column_A']])}"
+        return f"{ge} {k['column_B']} = {_fmt(row[k['column_B']])}"
+    if o.type == "expect_column_values_to_be_between":
+        lo, hi = k.get("min_value"), k.get("max_value")
+        left = "(" if k.get("strict_min") else "["
+        right = ")" if k.get("strict_max") else "]"
+        return f"{left}{_fmt(lo) if lo is not None else '-∞'}, {_fmt(hi) if hi is not None else '∞'}{right}"
+    if o.type == "expect_column_values_to_be_in_set":
+        return "∈ {" + ", ".join(_fmt(x) or "" for x in k.get("value_set", [])) + "}"
+    return o.type
+
+
+def record_results(frame: pd.DataFrame, run: SuiteRun) -> pd.DataFrame:
+    """One row per (record, check) that the check applied to: passed, observed and expected."""
+    rows = []
+    by_id = frame.set_index("row_id", drop=False)
+    for o in run.expectations:
+        cols = _columns(o.kwargs)
+        if not cols or any(c not in frame.columns for c in cols):
+            continue
+        applicable = by_id[by_id[cols].notna().all(axis=1)]
+        bad = set(o.unexpected_row_ids)
+        observed_col = o.meta.get("observed", cols[0])
+        for rid, row in applicable.iterrows():
+            rows.append({
+                "row_id": int(rid), "year": int(row["year"]), "subject_id": row["subject_id"],
+                "town_code": row["town_code"], "subject_name": row.get("subject_name"),
+                "record_type": row["record_type"], "source_feed": row["source_feed"],
+                "record_key": row["record_key"], "uscc": row.get("uscc"),
+                "enterprise_name": row.get("enterprise_name"),
+                "check": o.check, "rule_id": o.rule_id, "label_zh": o.meta.get("label_zh", o.check),
+                "field": o.meta.get("field"), "passed": int(rid) not in bad,
+                "observed_value": _fmt(row[observed_col]), "expected": _expected(o, row),
+            })
+    cols = ["row_id", "year", "subject_id", "town_code", "subject_name", "record_type", "source_feed",
+            "record_key", "uscc", "enterprise_name", "check", "rule_id", "label_zh", "field", "passed",
+            "observed_value", "expected"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def subject_results(records: pd.DataFrame, checked_at: dt.datetime) -> pd.DataFrame:
+    """audit.check_results: one row per year x subject x check (all its records must hold)."""
+    out = []
+    cols = ["year", "subject_id", "town_code", "check", "rule_id", "passed", "observed_value", "expected",
+            "source_feed", "record_keys", "records_checked", "records_failed", "checked_at"]
+    if records.empty:
+        return pd.DataFrame(out, columns=cols)
+    for (year, subject_id, check), g in records.groupby(["year", "subject_id", "check"], sort=True):
+        failed = g[~g["passed"]]
+        shown = failed if len(failed) else g
+        if len(g) == 1:
+            observed, expected = g.iloc[0]["observed_value"], g.iloc[0]["expected"]
+        else:
+            observed = "; ".join(f"{r.record_key}: {r.observed_value}" for r in shown.head(5).itertuples())
+            expected = shown.iloc[0]["expected"] if shown["expected"].nunique() == 1 else \
+                "; ".join(f"{r.record_key}: {r.expected}" for r in shown.head(5).itertuples())
+        out.append({
+            "year": int(year), "subject_id": subject_id, "town_code": g.iloc[0]["town_code"],
+            "check": check, "rule_id": g.iloc[0]["rule_id"], "passed": bool(len(failed) == 0),
+            "observed_value": observed, "expected": expected, "source_feed": g.iloc[0]["source_feed"],
+            "record_keys": list(shown["record_key"].astype(str)),
+            "records_checked": int(len(g)), "records_failed": int(len(failed)),
+            "checked_at": pd.Timestamp(checked_at).floor("s"),
+        })
+    return pd.DataFrame(out, columns=cols)
+
+
+def town_quality(check_results: pd.DataFrame, sample: pd.DataFrame) -> pd.DataFrame:
+    """audit.town_quality: share of the checked values (record x check) that held, per year and town."""
+    towns = sample[["year", "town_code"]].drop_duplicates()
+    if check_results.empty:
+        agg = towns.assign(checked_values=0, failed_values=0)
+    else:
+        agg = (check_results.groupby(["year", "town_code"], as_index=False)
+               .agg(checked_values=("records_checked", "sum"), failed_values=("records_failed", "sum")))
+        agg = towns.merge(agg, on=["year", "town_code"], how="left").fillna({"checked_values": 0, "failed_values": 0})
+    sampled = sample.groupby(["year", "town_code"], as_index=False).agg(sampled_subjects=("subject_id", "count"))
+    agg = agg.merge(sampled, on=["year", "town_code"], how="left")
+    agg["checked_values"] = agg["checked_values"].astype("int64")
+    agg["failed_values"] = agg["failed_values"].astype("int64")
+    agg["quality_score"] = [
+        (c - f) / c if c else None for c, f in zip(agg["checked_values"], agg["failed_values"])
+    ]
+    return agg[["year", "town_code", "sampled_subjects", "checked_values", "failed_values", "quality_score"]] \
+        .sort_values(["year", "town_code"]).reset_index(drop=True)
+
+
+def suite_rows(gx_run: GxRun, checked_at: dt.datetime, run_key: str) -> pd.DataFrame:
+    """audit.suite_results: one row per suite x expectation of this run (publication gate)."""
+    rows = []
+    for s in gx_run.suites.values():
+        for o in s.expectations:
+            rows.append({
+                "run_key": run_key, "checked_at": pd.Timestamp(checked_at).floor("s"), "suite": s.name,
+                "critical": s.critical, "suite_success": s.success, "check": o.check, "rule_id": o.rule_id,
+                "success": o.success, "element_count": o.element_count, "unexpected_count": o.unexpected_count,
+                "examples": ", ".join(o.partial_unexpected) or None,
+                "data_docs": str(gx_run.docs_index) if gx_run.docs_index else None,
+            })
+    cols = ["run_key", "checked_at", "suite", "critical", "suite_success", "check", "rule_id", "success",
+            "element_count", "unexpected_count", "examples", "data_docs"]
+    return pd.DataFrame(rows, columns=cols)
