@@ -80,10 +80,23 @@ def step_evaluate(d: Path, scale: str, years: list[int]) -> dict:
 
 
 def step_audit(d: Path, scale: str, years: list[int]) -> dict:
-    from orchestration.audit.runner import run_audit  # noqa: PLC0415
+    import contextlib
 
-    result = run_audit(str(d / "warehouse.duckdb"), years=years, seed=20211, reports_dir=d / "reports")
-    return {"note": str(result.get("summary", ""))[:120] if isinstance(result, dict) else ""}
+    import duckdb
+
+    from orchestration.audit.run import run_audit
+
+    @contextlib.contextmanager
+    def connect():
+        con = duckdb.connect(str(d / "warehouse.duckdb"))
+        try:
+            yield con
+        finally:
+            con.close()
+
+    outcome = run_audit(connect, seed=20211, reports_dir=d / "reports", years=years)
+    failed = outcome.critical_failures
+    return {"note": f"critical failures: {', '.join(failed) if failed else 'none'}"}
 
 
 STEPS = {"generate": step_generate, "ingest": step_ingest, "evaluate": step_evaluate, "audit": step_audit}

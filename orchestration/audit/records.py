@@ -60,7 +60,7 @@ def structural_frame(con, feed_name: str, years: list[int] | None = None) -> pd.
 
 def marts_frame(con, years: list[int] | None = None) -> pd.DataFrame:
     return con.execute(
-        "select year, subject_id, subject_kind, town_code, area_mu, grade, excluded_reason "
+        "select year, subject_id, subject_key, subject_kind, town_code, area_mu, grade, excluded_reason "
         f"from marts.subject_evaluation{_years_filter(years)}").df()
 
 

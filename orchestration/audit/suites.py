@@ -118,7 +118,7 @@ def _structural_expectations(feed: fc.Feed) -> list[dict]:
 
 def _marts_expectations() -> list[dict]:
     return [
-        {"type": "expect_compound_columns_to_be_unique", "kwargs": {"column_list": ["year", "subject_id"]},
+        {"type": "expect_compound_columns_to_be_unique", "kwargs": {"column_list": ["year", "subject_key"]},
          "meta": _meta("R-AUDIT-2", "year_subject_unique")},
         {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "subject_id"},
          "meta": _meta("R-AUDIT-2", "subject_id_not_null")},

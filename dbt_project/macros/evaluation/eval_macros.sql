@@ -26,6 +26,16 @@ having count(*) > 1
     (substr({{ id }}, 1, 6) || '********' || substr({{ id }}, length({{ id }}) - 3, 4))
 {%- endmacro %}
 
+{#- The public key of a subject. Masked person ids can collide (same first 6 and last 4 digits: seen at
+    province scale), so individuals get the masked id plus '#n', n ranking the unmasked ids that share the mask.
+    Enterprises keep their USCC. Must be evaluated over every int_subjects row (all years) to be stable. -#}
+{% macro eval_subject_key(id, kind) -%}
+    (case when {{ kind }} = 'individual'
+          then {{ eval_mask_person_id(id) }} || '#' || cast(dense_rank() over (
+                   partition by {{ kind }}, {{ eval_mask_person_id(id) }} order by {{ id }}) as varchar)
+          else {{ id }} end)
+{%- endmacro %}
+
 {#- A scalar policy parameter from a (parameter, value) seed. -#}
 {% macro eval_param(seed, name) -%}
     (select max(cast(p.value as double)) from {{ ref(seed) }} as p where p.parameter = '{{ name }}')

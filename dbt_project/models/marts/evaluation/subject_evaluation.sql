@@ -49,6 +49,7 @@ select
     cast(subjects.year as integer) as year,
     cast(case when subjects.subject_kind = 'individual' then {{ eval_mask_person_id('subjects.subject_id') }}
               else subjects.subject_id end as varchar) as subject_id,
+    cast({{ eval_subject_key('subjects.subject_id', 'subjects.subject_kind') }} as varchar) as subject_key,
     cast(subjects.subject_name as varchar) as subject_name,
     cast(subjects.subject_kind as varchar) as subject_kind,
     cast(subjects.county_code as varchar) as county_code,

@@ -4,9 +4,16 @@
     value = uncapped talent points, or 1/0 for the certificate / honour; cap = the talent cap).
     Person ids are masked as in subject_evaluation. -#}
 
-with subjects as (
-    select year, subject_id, subject_kind
+with all_subjects as (
+    -- the key is ranked over every subject row, exactly as in subject_evaluation
+    select year, subject_id, subject_kind, excluded_reason,
+           {{ eval_subject_key('subject_id', 'subject_kind') }} as subject_key
     from {{ ref('int_subjects') }}
+),
+
+subjects as (
+    select year, subject_id, subject_kind, subject_key
+    from all_subjects
     where excluded_reason is null
 ),
 
@@ -52,6 +59,7 @@ select
     cast(all_rows.year as integer) as year,
     cast(case when subjects.subject_kind = 'individual' then {{ eval_mask_person_id('subjects.subject_id') }}
               else subjects.subject_id end as varchar) as subject_id,
+    cast(subjects.subject_key as varchar) as subject_key,
     cast(all_rows.indicator as varchar) as indicator,
     cast(all_rows.value as double) as value,
     cast(all_rows.numerator as double) as numerator,
