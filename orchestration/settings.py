@@ -6,6 +6,7 @@ MUJUN_WAREHOUSE env var this module exports), so there is exactly one absolute p
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -46,7 +47,14 @@ def reports_dir() -> Path:
 
 
 def export_env() -> None:
-    """Make the resolved paths visible to subprocesses (dbt reads MUJUN_WAREHOUSE)."""
+    """Make the resolved paths visible to subprocesses (dbt reads MUJUN_WAREHOUSE).
+
+    The interpreter's bin folder goes first on PATH so that `dbt` is found even without an
+    activated venv (dagster dev's prepare_if_dev and DbtCliResource look it up on PATH).
+    """
+    venv_bin = str(Path(sys.executable).parent)
+    if venv_bin not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = venv_bin + os.pathsep + os.environ.get("PATH", "")
     os.environ["MUJUN_WAREHOUSE"] = str(warehouse_path())
     os.environ.setdefault("DBT_PROFILES_DIR", str(DBT_PROFILES_DIR))
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")

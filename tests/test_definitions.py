@@ -57,3 +57,16 @@ def test_each_feed_has_an_ingest_asset_that_feeds_its_staging_model(defs):
 def test_jobs_resolve(defs):
     assert defs.resolve_job_def("ingest_feeds").partitions_def is not None
     assert defs.resolve_job_def("evaluate") is not None
+
+
+def test_definitions_load_under_dagster_dev_without_an_activated_venv(dbt_manifest, tmp_path):
+    """`dagster dev` sets DAGSTER_IS_DEV_CLI, so prepare_if_dev() runs dbt: it must find the venv's dbt."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "DAGSTER_IS_DEV_CLI": "1", "PATH": "/usr/bin:/bin",
+           "MUJUN_DATA_DIR": str(tmp_path)}
+    proc = subprocess.run([sys.executable, "-c", "import orchestration.definitions as d; print(len(d.defs.assets))"],
+                          cwd=settings.REPO_ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
