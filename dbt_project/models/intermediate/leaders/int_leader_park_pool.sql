@@ -26,11 +26,7 @@ counties as (
 ),
 
 tilts as (
-    select
-        max(case when tilt_code = 'tax_per_mu_growth' then points end) as growth_points,
-        max(case when tilt_code = 'tax_per_mu_growth' then threshold end) as growth_threshold,
-        max(case when tilt_code = 'county_26' then points end) as county_26_points
-    from {{ ref('leader_tilts') }}
+    {{ leader_tilt_parameters() }}
 ),
 
 pool as (
@@ -68,14 +64,6 @@ select
     cast(pool.tax_per_mu_prev as double) as tax_per_mu_prev,
     cast(pool.tax_per_mu_growth as double) as tax_per_mu_growth,
     pool.in_26_counties,
-    cast(
-        case
-            when round(pool.tax_per_mu_growth, 9) >= tilts.growth_threshold
-                then coalesce(tilts.growth_points, 0)
-            else 0
-        end
-        + case when pool.in_26_counties then coalesce(tilts.county_26_points, 0) else 0 end
-        as double
-    ) as tilt_points
+    {{ leader_tilt_points('pool', 'tilts') }} as tilt_points
 from pool
 cross join tilts
