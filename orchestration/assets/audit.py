@@ -35,21 +35,12 @@ def _dbt_key(name: str, schema: str) -> "dg.AssetKey | None":
         return None
 
 
-# What the audit reads: the mart, the evaluation's membership / verified records, staging, seeds.
+# What the audit reads: the mart, the sampled subjects' base records (a dbt model built from the
+# models that grade), the raw feeds (structural suites) and its parameters.
 _READS = [
     ("subject_evaluation", "marts"),
-    ("int_subject_membership", "intermediate"),
-    ("int_stats_verified", "intermediate"),
-    ("int_land_parcels_verified", "intermediate"),
-    ("int_land_ledger_verified", "intermediate"),
-    ("stg_market__enterprises", "staging"),
-    ("stg_tax__payments", "staging"),
-    ("stg_power__electricity_monthly", "staging"),
-    ("stg_science__hightech_certificates", "staging"),
+    ("audit_base_records", "audit"),
     ("audit_parameters", "reference"),
-    ("ref_unit_factors", "reference"),
-    ("ref_tax_codes", "reference"),
-    ("ref_industry_divisions", "reference"),
 ]
 SUBJECT_EVALUATION_KEY = _dbt_key("subject_evaluation", "marts") or dg.AssetKey(["marts", "subject_evaluation"])
 AUDIT_DEPS = sorted({k for k in (_dbt_key(n, s) for n, s in _READS) if k is not None} | {SUBJECT_EVALUATION_KEY}

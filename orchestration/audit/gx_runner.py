@@ -1,11 +1,15 @@
 """Run the audit suites with Great Expectations 1.x and turn the results into rows.
 
 The suites live in the GX file-context project expectations/gx/ (in git). Each run opens a file
-context on a scratch copy of that project (so runs never write into the repository and
-concurrent runs never share stores), adds a pandas datasource (the SQL datasource is broken on
-DuckDB, notes/stack.md §2c), validates one DataFrame per suite with the audit parameters as
-`$PARAMETER` values, and builds the Data Docs into the auditors' folder
-<reports_dir>/data_docs/<run_key>/ (a TupleFilesystemStoreBackend site).
+context on a scratch copy of that project (so runs never write into the repository and concurrent
+runs never share stores) and validates:
+- the population suites (structural_<feed>, marts_subject_evaluation) in DuckDB, one batch per suite
+  and data year (batches.py), through GX's SQL engine on a read-only connection (gx_duckdb.py): only
+  counts and example rows come back, whatever the size of the feeds;
+- the sample suite (cross_department) on a pandas frame of the sampled subjects' base records
+  (audit.audit_base_records, a dbt model), with a row id per record so that every failing record
+  reaches the worklists.
+Policy numbers are `$PARAMETER` values; the Data Docs are built into <reports_dir>/data_docs/<run_key>/.
 """
 from __future__ import annotations
 
@@ -20,12 +24,15 @@ from pathlib import Path
 
 import pandas as pd
 
+from orchestration.audit import gx_duckdb
 from orchestration.audit import suites as S
+from orchestration.audit.batches import Batch
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("TQDM_DISABLE", "1")
 
 DOCS_SITE = "auditors"
+EXAMPLES = 20          # failing records reported per expectation and batch
 
 
 @dataclass
@@ -38,6 +45,7 @@ class ExpectationOutcome:
     success: bool
     element_count: int
     unexpected_count: int
+    year: int | None = None
     unexpected_row_ids: list = field(default_factory=list)
     partial_unexpected: list = field(default_factory=list)
 
@@ -50,6 +58,7 @@ class SuiteRun:
     rows: int
     expectations: list[ExpectationOutcome]
     seconds: float
+    years: list[int] = field(default_factory=list)
 
     @property
     def evaluated(self) -> int:
@@ -57,7 +66,15 @@ class SuiteRun:
 
     @property
     def failed_expectations(self) -> list[str]:
-        return [e.check for e in self.expectations if not e.success]
+        seen: list[str] = []
+        for e in self.expectations:
+            if not e.success and e.check not in seen:
+                seen.append(e.check)
+        return seen
+
+    @property
+    def failed_years(self) -> list[int]:
+        return sorted({e.year for e in self.expectations if not e.success and e.year is not None})
 
     @property
     def unexpected_total(self) -> int:
@@ -80,7 +97,30 @@ def _plain(v):
     return v
 
 
-def _outcomes(result) -> list[ExpectationOutcome]:
+def _example(item, value=None) -> str:
+    """One failing record as an auditor reads it: subject · name · town · file row (· value)."""
+    if isinstance(item, dict):
+        parts = [str(_plain(item[k])) for k in ("subject", "enterprise_name", "town") if item.get(k) is not None]
+        if item.get("file_row") is not None:
+            parts.append(f"row {_plain(item['file_row'])}")
+        shown = " · ".join(parts)
+        extra = {k: v for k, v in item.items()
+                 if k not in ("subject", "enterprise_name", "town", "file_row", "first_file_row")}
+        if "first_file_row" in item and item["first_file_row"] is not None:
+            shown += f" · row {_plain(item['first_file_row'])}"
+        if extra:
+            shown += " · " + ", ".join(f"{k}={_plain(v)}" for k, v in extra.items())
+        return shown if value is None else f"{shown}: {_plain(value)}"
+    return str(_plain(item))
+
+
+def _element_count(expectation_type: str, res: dict) -> int:
+    if expectation_type == "expect_table_row_count_to_be_between":
+        return int(res.get("observed_value") or 0)
+    return int(res.get("element_count") or 0)
+
+
+def _outcomes(result, year: int | None) -> list[ExpectationOutcome]:
     out = []
     for r in result.results:
         cfg = r.expectation_config
@@ -90,14 +130,52 @@ def _outcomes(result) -> list[ExpectationOutcome]:
             if isinstance(item, dict) and "row_id" in item:
                 ids.append(int(item["row_id"]))
         meta = dict(cfg.meta or {})
+        if cfg.type == "unexpected_rows_expectation":
+            unexpected = int(res.get("observed_value") or 0)
+            examples = [_example(row) for row in ((res.get("details") or {}).get("unexpected_rows") or [])[:EXAMPLES]]
+        else:
+            unexpected = int(res.get("unexpected_count") or 0)
+            values = res.get("partial_unexpected_list") or []
+            index = res.get("partial_unexpected_index_list") or []
+            if index and not ids:
+                examples = [_example(i, v) for i, v in zip(index, values)][:EXAMPLES] or \
+                           [_example(i) for i in index[:EXAMPLES]]
+            else:
+                examples = [str(_plain(x)) for x in values[:EXAMPLES]]
+            if cfg.type == "expect_table_row_count_to_be_between" and not r.success:
+                examples = [f"{_plain(res.get('observed_value'))} rows"]
         out.append(ExpectationOutcome(
             check=meta.get("check", cfg.type), rule_id=meta.get("rule_id", ""), type=cfg.type,
             kwargs={k: _plain(v) for k, v in cfg.kwargs.items() if k != "batch_id"}, meta=meta,
-            success=bool(r.success), element_count=int(res.get("element_count") or 0),
-            unexpected_count=int(res.get("unexpected_count") or 0), unexpected_row_ids=ids,
-            partial_unexpected=[str(_plain(x)) for x in (res.get("partial_unexpected_list") or [])[:10]],
+            success=bool(r.success), element_count=_element_count(cfg.type, res),
+            unexpected_count=unexpected, year=year, unexpected_row_ids=ids, partial_unexpected=examples,
         ))
     return out
+
+
+def _docs_site(ctx, docs_dir: Path) -> None:
+    docs_dir.mkdir(parents=True, exist_ok=True)
+    ctx.add_data_docs_site(site_name=DOCS_SITE, site_config={
+        "class_name": "SiteBuilder",
+        "show_how_to_buttons": False,
+        "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)},
+        "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+    })
+
+
+def _merge(runs: dict[str, SuiteRun], name: str, critical: bool, rows: int, outcomes: list, ok: bool,
+           seconds: float, year: int | None) -> None:
+    run = runs.get(name)
+    if run is None:
+        runs[name] = SuiteRun(name=name, critical=critical, success=ok, rows=rows, expectations=list(outcomes),
+                              seconds=seconds, years=[year] if year is not None else [])
+        return
+    run.success = run.success and ok
+    run.rows += rows
+    run.expectations.extend(outcomes)
+    run.seconds += seconds
+    if year is not None:
+        run.years.append(year)
 
 
 def run_suites(
@@ -106,8 +184,12 @@ def run_suites(
     docs_dir: Path | None,
     run_key: str,
     project_root: Path | None = None,
+    batches: list[Batch] | None = None,
+    warehouse: Path | None = None,
+    memory_limit: str = "2GB",
 ) -> GxRun:
-    """Validate frames[suite] with each suite of the file-context project; Data Docs to docs_dir."""
+    """Validate the population `batches` in the DuckDB file `warehouse` (SQL, read-only) and
+    frames[suite] for the sample suites (pandas); Data Docs to docs_dir."""
     t0 = time.monotonic()
     import great_expectations as gx
     from great_expectations.core.run_identifier import RunIdentifier
@@ -115,35 +197,60 @@ def run_suites(
     root = Path(project_root or S.project_root())
     infos = {i.name: i for i in S.suite_infos()}
     work = Path(tempfile.mkdtemp(prefix="mujun-gx-"))
+    spill_dirs: list[Path] = []
     try:
         shutil.copytree(root / S.GX_DIR, work / S.GX_DIR, ignore=shutil.ignore_patterns("uncommitted"))
         ctx = gx.get_context(mode="file", project_root_dir=str(work))
         if docs_dir is not None:
             docs_dir = Path(docs_dir)
-            docs_dir.mkdir(parents=True, exist_ok=True)
-            ctx.add_data_docs_site(site_name=DOCS_SITE, site_config={
-                "class_name": "SiteBuilder",
-                "show_how_to_buttons": False,
-                "store_backend": {"class_name": "TupleFilesystemStoreBackend",
-                                  "base_directory": str(docs_dir)},
-                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-            })
-        ds = ctx.data_sources.add_or_update_pandas("audit_frames")
+            _docs_site(ctx, docs_dir)
         run_id = RunIdentifier(run_name=run_key, run_time=dt.datetime.now(dt.timezone.utc))
         runs: dict[str, SuiteRun] = {}
-        for name, df in frames.items():
-            t1 = time.monotonic()
-            suite = ctx.suites.get(name)
-            bd = ds.add_dataframe_asset(name=name).add_batch_definition_whole_dataframe("whole")
-            vd = ctx.validation_definitions.add(gx.ValidationDefinition(name=f"audit_{name}", data=bd, suite=suite))
-            row_level = infos[name].scope == "sample" and "row_id" in df.columns
-            result_format = ({"result_format": "COMPLETE", "unexpected_index_column_names": ["row_id"]}
-                             if row_level else {"result_format": "SUMMARY", "partial_unexpected_count": 10})
-            res = vd.run(batch_parameters={"dataframe": df}, expectation_parameters=dict(parameters),
-                         result_format=result_format, run_id=run_id)
-            critical = bool((suite.meta or {}).get("critical", infos[name].critical))
-            runs[name] = SuiteRun(name=name, critical=critical, success=bool(res.success), rows=len(df),
-                                  expectations=_outcomes(res), seconds=time.monotonic() - t1)
+
+        if batches:
+            if warehouse is None:
+                raise ValueError("population batches need the warehouse file")
+            gx_duckdb.enable()
+            spill = Path(tempfile.mkdtemp(prefix="mujun-gx-spill-"))
+            sql = ctx.data_sources.add_sql(
+                name="warehouse", connection_string=f"duckdb:///{Path(warehouse).resolve()}",
+                kwargs={"connect_args": {"read_only": True, "config": {
+                    "memory_limit": memory_limit, "temp_directory": str(spill), "threads": os.cpu_count() or 2}}})
+            try:
+                for b in batches:
+                    t1 = time.monotonic()
+                    suite = ctx.suites.get(b.suite)
+                    bd = sql.add_query_asset(name=b.name, query=b.query).add_batch_definition_whole_table("year")
+                    vd = ctx.validation_definitions.add(
+                        gx.ValidationDefinition(name=f"audit_{b.name}", data=bd, suite=suite))
+                    params = dict(parameters)
+                    params["min_rows"] = b.min_rows if b.min_rows is not None else 0
+                    res = vd.run(expectation_parameters=params, run_id=run_id, result_format={
+                        "result_format": "SUMMARY", "partial_unexpected_count": EXAMPLES,
+                        "unexpected_index_column_names": list(b.index_columns)})
+                    outcomes = _outcomes(res, b.year)
+                    rows = max((o.element_count for o in outcomes), default=0)
+                    critical = bool((suite.meta or {}).get("critical", infos[b.suite].critical))
+                    _merge(runs, b.suite, critical, rows, outcomes, bool(res.success), time.monotonic() - t1, b.year)
+            finally:
+                gx_duckdb.close_datasource(sql)
+                spill_dirs.append(spill)
+
+        if frames:
+            ds = ctx.data_sources.add_or_update_pandas("audit_frames")
+            for name, df in frames.items():
+                t1 = time.monotonic()
+                suite = ctx.suites.get(name)
+                bd = ds.add_dataframe_asset(name=name).add_batch_definition_whole_dataframe("whole")
+                vd = ctx.validation_definitions.add(gx.ValidationDefinition(name=f"audit_{name}", data=bd, suite=suite))
+                row_level = infos[name].scope == "sample" and "row_id" in df.columns
+                result_format = ({"result_format": "COMPLETE", "unexpected_index_column_names": ["row_id"]}
+                                 if row_level else {"result_format": "SUMMARY", "partial_unexpected_count": 10})
+                res = vd.run(batch_parameters={"dataframe": df}, expectation_parameters=dict(parameters),
+                             result_format=result_format, run_id=run_id)
+                critical = bool((suite.meta or {}).get("critical", infos[name].critical))
+                _merge(runs, name, critical, len(df), _outcomes(res, None), bool(res.success),
+                       time.monotonic() - t1, None)
         index = None
         if docs_dir is not None:
             ctx.build_data_docs(site_names=[DOCS_SITE])
@@ -151,6 +258,17 @@ def run_suites(
         return GxRun(suites=runs, docs_index=index, seconds=time.monotonic() - t0)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+        _release_sql_connections()
+        for d in spill_dirs:
+            shutil.rmtree(d, ignore_errors=True)
+
+
+def _release_sql_connections() -> None:
+    """Close every DuckDB connection GX opened: the pipeline's own read-write connection cannot open
+    while a read-only one lives in this process. GX keeps its context (and so its engines) in a
+    module-level project manager, and the file context rebuilds datasources from its store, so the
+    engines are found by type rather than through the datasource object."""
+    gx_duckdb.close_all_engines()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -275,11 +393,12 @@ def suite_rows(gx_run: GxRun, checked_at: dt.datetime, run_key: str) -> pd.DataF
         for o in s.expectations:
             rows.append({
                 "run_key": run_key, "checked_at": pd.Timestamp(checked_at).floor("s"), "suite": s.name,
+                "year": o.year,
                 "critical": s.critical, "suite_success": s.success, "check": o.check, "rule_id": o.rule_id,
                 "success": o.success, "element_count": o.element_count, "unexpected_count": o.unexpected_count,
-                "examples": ", ".join(o.partial_unexpected) or None,
+                "examples": "; ".join(o.partial_unexpected) or None,
                 "data_docs": str(gx_run.docs_index) if gx_run.docs_index else None,
             })
-    cols = ["run_key", "checked_at", "suite", "critical", "suite_success", "check", "rule_id", "success",
+    cols = ["run_key", "checked_at", "suite", "year", "critical", "suite_success", "check", "rule_id", "success",
             "element_count", "unexpected_count", "examples", "data_docs"]
     return pd.DataFrame(rows, columns=cols)

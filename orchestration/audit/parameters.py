@@ -22,6 +22,8 @@ REQUIRED = (
     "land_area_quantile_high",
     "land_area_range_factor",
     "certificate_max_years",
+    "suite_min_rows",
+    "suite_min_share_of_previous_year",
 )
 
 

@@ -1,7 +1,9 @@
 """The random audit end to end (R-AUDIT-1..4), independent of Dagster.
 
-1. read (one short-lived connection): parameters, the sample (R-AUDIT-1), the frames;
-2. validate every suite with GX (no warehouse connection open), Data Docs for the auditors;
+1. read (one short-lived connection): parameters, the sample (R-AUDIT-1), the population batches
+   (one per suite and year) and the sampled subjects' base records (audit.audit_base_records, dbt);
+2. validate every suite with GX: the population batches in DuckDB through GX's SQL engine on its own
+   read-only connection, the sample's records in pandas; Data Docs for the auditors;
 3. turn results into audit.check_results / town_quality / suite_results, write the worklists;
 4. write the audit tables (second short-lived connection, the pipeline's writer).
 """
@@ -17,7 +19,8 @@ from typing import Callable
 import duckdb
 import pandas as pd
 
-from orchestration.audit import gx_runner, parameters, records, sampling, worklists
+from orchestration.audit import batches as B
+from orchestration.audit import gx_runner, parameters, sampling, worklists
 from orchestration.audit import suites as S
 
 AUDIT_TABLES = ("sample", "check_results", "town_quality", "suite_results")
@@ -46,19 +49,45 @@ class AuditOutcome:
         return [s.name for s in self.gx.suites.values() if s.critical and not s.success]
 
 
+@dataclass
+class Collected:
+    parameters: dict[str, float]
+    sample: pd.DataFrame
+    batches: list[B.Batch]
+    frames: dict[str, pd.DataFrame]
+    warehouse: Path
+
+
+def warehouse_file(con) -> Path:
+    return Path(con.execute(
+        "select path from duckdb_databases() where database_name = current_database()").fetchone()[0])
+
+
+def sampled_records(con, sample: pd.DataFrame) -> pd.DataFrame:
+    """The base records (dbt: audit.audit_base_records) of the sampled subjects, with a row id."""
+    con.register("audit_sample_df", sample[["year", "subject_key"]])
+    try:
+        df = con.execute("""
+            select row_number() over (order by r.year, r.subject_key, r.record_type, r.record_key) as row_id, r.*
+            from audit.audit_base_records r
+            join audit_sample_df s on s.year = r.year and s.subject_key = r.subject_key
+            order by row_id""").df()
+    finally:
+        con.unregister("audit_sample_df")
+    if "separate_evaluation_eligible" in df.columns:   # GX's in-set check compares Python booleans
+        df["separate_evaluation_eligible"] = df["separate_evaluation_eligible"].astype("object")
+    return df
+
+
 def collect(con, seed: int, drawn_at: dt.datetime, overrides: dict[str, float] | None = None,
-            years: list[int] | None = None):
-    """Parameters, sample and the frame of every suite. years=None: every year of the marts."""
+            years: list[int] | None = None) -> Collected:
+    """Parameters, sample, population batches and the sample's records. years=None: every year."""
     params = {**parameters.load(con), **(overrides or {})}
     sample = sampling.draw_sample(con, seed, params, drawn_at)
     if years:
         sample = sample[sample["year"].isin([int(y) for y in years])].reset_index(drop=True)
-    frames: dict[str, pd.DataFrame] = {}
-    for feed in S.STRUCTURAL_FEEDS:
-        frames[S.structural_suite_name(feed)] = records.structural_frame(con, feed, years)
-    frames[S.MARTS_SUITE] = records.marts_frame(con, years)
-    frames[S.CROSS_SUITE] = records.cross_department_frame(con, sample, params)
-    return params, sample, frames
+    return Collected(params, sample, B.population_batches(con, params, years),
+                     {S.CROSS_SUITE: sampled_records(con, sample)}, warehouse_file(con))
 
 
 def write_tables(con, tables: dict[str, pd.DataFrame]) -> None:
@@ -91,11 +120,13 @@ def run_audit(
     t = {}
     t0 = time.monotonic()
     with connect() as con:
-        params, sample, frames = collect(con, seed, now, overrides, years)
+        c = collect(con, seed, now, overrides, years)
+    params, sample, frames = c.parameters, c.sample, c.frames
     t["read_s"] = time.monotonic() - t0
 
     t0 = time.monotonic()
-    gx_run = gx_runner.run_suites(frames, params, reports_dir / "data_docs" / run_key, run_key, project_root)
+    gx_run = gx_runner.run_suites(frames, params, reports_dir / "data_docs" / run_key, run_key, project_root,
+                                  batches=c.batches, warehouse=c.warehouse)
     t["gx_s"] = time.monotonic() - t0
 
     t0 = time.monotonic()

@@ -13,7 +13,7 @@ import pandas as pd
 
 SAMPLE_SQL = """
 with graded as (
-    select year, subject_id, town_code
+    select year, subject_id, subject_key, town_code
     from marts.subject_evaluation
     where excluded_reason is null
 ),
@@ -32,7 +32,7 @@ ranked as (
            ) as draw_order
     from graded
 )
-select ranked.year, ranked.subject_id, ranked.town_code, sizes.graded_subjects, sizes.sample_size,
+select ranked.year, ranked.subject_id, ranked.subject_key, ranked.town_code, sizes.graded_subjects, sizes.sample_size,
        ranked.draw_order
 from ranked
 join sizes using (year, town_code)
@@ -42,7 +42,7 @@ order by ranked.year, ranked.town_code, ranked.draw_order
 
 
 def draw_sample(con, seed: int, params: dict[str, float], drawn_at: dt.datetime | None = None) -> pd.DataFrame:
-    """audit.sample rows: year, subject_id (masked as in marts), town_code, seed, drawn_at (+ sizes)."""
+    """audit.sample rows: year, subject_id (masked as in marts), subject_key, town_code, seed, drawn_at (+ sizes)."""
     df = con.execute(
         SAMPLE_SQL,
         {"seed": int(seed), "share": float(params["sample_share"]),
@@ -50,5 +50,5 @@ def draw_sample(con, seed: int, params: dict[str, float], drawn_at: dt.datetime 
     ).df()
     df["seed"] = int(seed)
     df["drawn_at"] = pd.Timestamp(drawn_at or dt.datetime.now()).floor("s")
-    cols = ["year", "subject_id", "town_code", "seed", "drawn_at", "graded_subjects", "sample_size", "draw_order"]
+    cols = ["year", "subject_id", "subject_key", "town_code", "seed", "drawn_at", "graded_subjects", "sample_size", "draw_order"]
     return df[cols]

@@ -165,7 +165,7 @@ def write_raw(scenarios: list[Scenario], warehouse: Path) -> None:
         con.close()
 
 
-DBT_SELECT = ["+subject_evaluation", "+findings_applied"]
+DBT_SELECT = ["+subject_evaluation", "+findings_applied", "+audit_base_records"]
 
 
 def dbt_build(warehouse: Path, target_dir: Path, select: list[str] | None = None, full: bool = False) -> subprocess.CompletedProcess:

@@ -8,9 +8,9 @@
 --     holding no counted land) adds no economic measures: they are in its landlord's row, which
 --     counts only if the landlord is itself a member (never double counted). Such members are
 --     counted in members_without_subject_row;
---   * per-enterprise facts are read per member uscc from staging: valid 高新技术企业 (R-HT-1, the
---     certificate rows of year Y overlapping Y), new talents (certified_on in Y), invention patents
---     (patents feed of Y), hightech value added and above_scale (statistics of Y);
+--   * per-enterprise facts are read per member uscc: valid 高新技术企业 (R-HT-1) and the statistics of Y
+--     after audit findings (R-AUDIT-4: hightech value added, above_scale) from int_enterprise_measures,
+--     new talents (certified_on in Y) and invention patents (patents feed of Y) from staging;
 --   * a sum is null when no member contributes a non-null value; a zero or null denominator makes
 --     the indicator null (it scores 0).
 --   * cultivated_enterprises = members above-scale in Y that were not above-scale in Y-1 (no Y-1
@@ -37,8 +37,10 @@ subject_rows as (
 ),
 
 stats as (
+    -- audit-corrected statistics (R-AUDIT-4), as the evaluation reads them
     select year, uscc, above_scale, hightech_value_added_wan
-    from {{ ref('stg_stats__enterprise_annual') }}
+    from {{ ref('int_enterprise_measures') }}
+    where has_stats
 ),
 
 stats_years as (
@@ -46,10 +48,10 @@ stats_years as (
 ),
 
 hightech as (
-    select distinct year, uscc
-    from {{ ref('stg_science__hightech_certificates') }}
-    where extract(year from valid_from) <= year
-        and extract(year from valid_to) >= year
+    -- R-HT-1, defined once in int_enterprise_measures
+    select year, uscc
+    from {{ ref('int_enterprise_measures') }}
+    where is_hightech
 ),
 
 talents as (

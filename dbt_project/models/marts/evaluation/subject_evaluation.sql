@@ -43,13 +43,16 @@ bonuses as (
 
 grades as (
     select * from {{ ref('int_grades') }}
+),
+
+subject_keys as (
+    select * from {{ ref('int_subject_keys') }}
 )
 
 select
     cast(subjects.year as integer) as year,
-    cast(case when subjects.subject_kind = 'individual' then {{ eval_mask_person_id('subjects.subject_id') }}
-              else subjects.subject_id end as varchar) as subject_id,
-    cast({{ eval_subject_key('subjects.subject_id', 'subjects.subject_kind') }} as varchar) as subject_key,
+    subject_keys.public_subject_id as subject_id,
+    subject_keys.subject_key,
     cast(subjects.subject_name as varchar) as subject_name,
     cast(subjects.subject_kind as varchar) as subject_kind,
     cast(subjects.county_code as varchar) as county_code,
@@ -103,3 +106,4 @@ left join indicator_scores
     on indicator_scores.year = subjects.year and indicator_scores.subject_id = subjects.subject_id
 left join bonuses on bonuses.year = subjects.year and bonuses.subject_id = subjects.subject_id
 left join grades on grades.year = subjects.year and grades.subject_id = subjects.subject_id
+left join subject_keys on subject_keys.year = subjects.year and subject_keys.subject_id = subjects.subject_id

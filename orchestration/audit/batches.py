@@ -1,0 +1,101 @@
+"""What each population suite validates: one batch per suite and data year, read by GX in DuckDB.
+
+A structural batch is raw.<feed> of one year as ingestion loaded it (the columns of the contract),
+plus the columns that name a failing record for an auditor: `subject` (the feed's subject column,
+person ids masked), `enterprise_name` and `town` (from the registry of the same year) and
+`file_row` (the row of the delivered file). The marts batch is marts.subject_evaluation of one year
+with the same naming columns. The queries select rows; they derive no rule (the rules live in dbt).
+
+min_rows (R-AUDIT-2, `rows_not_near_empty`): max(suite_min_rows, ceil(share x rows of Y-1)) for
+required feeds and the mart, so an empty or near-empty year fails its suite.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from orchestration.audit import suites as S
+from orchestration.feeds import contract as fc
+
+IDENTITY_COLUMNS = ["subject", "enterprise_name", "town", "file_row"]
+_PERSON_SHAPE = "[0-9]{17}[0-9X]"
+
+
+def mask_person_sql(expr: str) -> str:
+    """marts.md masking (first 6 + ******** + last 4) of a value shaped like a citizen id."""
+    return (f"(case when regexp_full_match({expr}, '{_PERSON_SHAPE}') "
+            f"then substr({expr}, 1, 6) || '********' || substr({expr}, 15, 4) else {expr} end)")
+
+
+@dataclass(frozen=True)
+class Batch:
+    suite: str
+    year: int
+    query: str
+    index_columns: tuple[str, ...]
+    min_rows: int | None = None       # None: no row-count expectation in this suite
+
+    @property
+    def name(self) -> str:
+        return f"{self.suite}_{self.year}"
+
+
+def subject_column(feed: fc.Feed) -> str:
+    """The column that names the subject a row belongs to (first USCC or subject id of the contract)."""
+    for c in feed.columns:
+        if c.kind in (fc.USCC, fc.SUBJECT):
+            return c.name
+    raise ValueError(f"feed {feed.name} has no subject column")
+
+
+def structural_query(feed_name: str, year: int) -> str:
+    feed = fc.feed(feed_name)
+    cols = ", ".join(f'f."{c}"' for c in ["year", *feed.column_names])
+    subject = f'f."{subject_column(feed)}"'
+    if feed_name == "registry_enterprises":
+        names = "f.name as enterprise_name, f.town_code as town"
+        join = ""
+    else:
+        town = "coalesce(r.town_code, f.town_code)" if "town_code" in feed.column_names else "r.town_code"
+        names = f"r.name as enterprise_name, {town} as town"
+        join = f"left join raw.registry_enterprises r on r.year = f.year and r.uscc = {subject}"
+    return (f"select {cols}, {mask_person_sql(subject)} as subject, {names}, f._row_number as file_row "
+            f"from raw.{feed_name} f {join} where f.year = {int(year)}")
+
+
+def marts_query(year: int) -> str:
+    return ("select year, subject_id, subject_key, subject_kind, town_code, area_mu, grade, excluded_reason, "
+            "subject_key as subject, subject_name as enterprise_name, town_code as town, "
+            "cast(null as bigint) as file_row "
+            f"from marts.subject_evaluation where year = {int(year)}")
+
+
+def _min_rows(previous_rows: int | None, params: dict[str, float]) -> int:
+    floor = int(params["suite_min_rows"])
+    if not previous_rows:
+        return floor
+    return max(floor, math.ceil(params["suite_min_share_of_previous_year"] * previous_rows))
+
+
+def population_batches(con, params: dict[str, float], years: list[int] | None = None) -> list[Batch]:
+    """Every population batch of the years (default: every year of the mart and the raw feeds)."""
+    counts: dict[tuple[str, int], int] = {}
+    for feed_name in S.STRUCTURAL_FEEDS:
+        for y, n in con.execute(f"select year, count(*) from raw.{feed_name} group by year").fetchall():
+            counts[(S.structural_suite_name(feed_name), int(y))] = int(n)
+    for y, n in con.execute("select year, count(*) from marts.subject_evaluation group by year").fetchall():
+        counts[(S.MARTS_SUITE, int(y))] = int(n)
+    all_years = sorted({y for _, y in counts})
+    chosen = sorted(int(y) for y in years) if years else all_years
+    batches = []
+    for y in chosen:
+        for feed_name in S.STRUCTURAL_FEEDS:
+            feed = fc.feed(feed_name)
+            suite = S.structural_suite_name(feed_name)
+            batches.append(Batch(
+                suite, y, structural_query(feed_name, y),
+                tuple(IDENTITY_COLUMNS + [k for k in feed.key if k not in IDENTITY_COLUMNS]),
+                _min_rows(counts.get((suite, y - 1)), params) if feed.required else None))
+        batches.append(Batch(S.MARTS_SUITE, y, marts_query(y), tuple(IDENTITY_COLUMNS),
+                             _min_rows(counts.get((S.MARTS_SUITE, y - 1)), params)))
+    return batches

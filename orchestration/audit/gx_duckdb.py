@@ -1,0 +1,114 @@
+"""Great Expectations' SQL execution engine on DuckDB: the two gaps of GX 1.24.1 and how they are closed.
+
+The population suites (whole raw feeds, the public mart) are validated where the data is: GX's
+SqlAlchemyExecutionEngine sends its metric queries to DuckDB through duckdb-engine, and only
+counts and at most `partial_unexpected_count` example rows come back into Python. Loading the
+feeds into pandas instead did not fit at province scale (notes/stack.md §2c, P5/P6).
+
+GX 1.24.1 does not work on DuckDB as shipped (great_expectations#10738, #11579; verified here):
+1. every metric fails with "list index out of range": GX reads the rows of a query after the
+   `with engine.connect()` block that ran it has closed the connection, and duckdb-engine's lazy
+   results are gone by then. GX already keeps one persisted connection for the dialects where this
+   matters (sqlite, mssql, bigquery, databricks); DuckDB is put on that list.
+2. `expect_column_values_to_match_regex` raises "Regex is not supported for dialect duckdb": GX
+   builds the regex predicate per dialect; DuckDB's is `regexp_full_match` (the suites' regexes are
+   anchored, so full and partial match agree).
+`enable()` applies both, once per process; tests/test_gx_duckdb.py proves that expectations then pass
+and fail on real DuckDB data, so an upgrade of GX that changes either internal fails loudly there.
+"""
+from __future__ import annotations
+
+import importlib
+import os
+
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("TQDM_DISABLE", "1")
+
+_REGEX_METRIC_MODULES = (
+    "column_values_match_regex",
+    "column_values_not_match_regex",
+    "column_values_match_regex_list",
+    "column_values_not_match_regex_list",
+)
+_enabled = False
+
+
+class _DuckDBDialect(str):
+    """Shaped like GX's GXSqlDialect members (a str with `.value`)."""
+
+    @property
+    def value(self) -> str:
+        return str(self)
+
+
+def _is_duckdb(dialect) -> bool:
+    for candidate in (dialect, getattr(dialect, "dialect", None)):
+        if getattr(candidate, "name", None) == "duckdb":
+            return True
+    return False
+
+
+def enable() -> None:
+    """Make GX's SQL engine usable on DuckDB (idempotent)."""
+    global _enabled
+    if _enabled:
+        return
+    import sqlalchemy as sa
+    from great_expectations.execution_engine import sqlalchemy_execution_engine as engine
+    from great_expectations.expectations.metrics import util
+
+    if not any(str(d) == "duckdb" or getattr(d, "value", None) == "duckdb"
+               for d in engine._PERSISTED_CONNECTION_DIALECTS):
+        engine._PERSISTED_CONNECTION_DIALECTS = (*engine._PERSISTED_CONNECTION_DIALECTS, _DuckDBDialect("duckdb"))
+
+    shipped = util.get_dialect_regex_expression
+
+    def regex_expression(column, regex, dialect, positive=True):
+        if _is_duckdb(dialect):
+            match = sa.func.regexp_full_match(column, sa.literal(regex))
+            return match if positive else sa.not_(match)
+        return shipped(column, regex, dialect, positive)
+
+    util.get_dialect_regex_expression = regex_expression
+    for name in _REGEX_METRIC_MODULES:   # they imported the function by name
+        module = importlib.import_module(f"great_expectations.expectations.metrics.column_map_metrics.{name}")
+        module.get_dialect_regex_expression = regex_expression
+    _enabled = True
+
+
+def _close(execution_engine) -> None:
+    connection = getattr(execution_engine, "_connection", None)
+    if connection is not None:
+        connection.close()
+        execution_engine._connection = None
+    execution_engine.close()
+
+
+def close_datasource(datasource) -> None:
+    """Release the persisted read-only connection of a datasource's engine."""
+    _close(datasource.get_execution_engine())
+
+
+def close_all_engines() -> int:
+    """Close every GX SQL engine on DuckDB and every duckdb-engine connection in this process
+    (returns the number of GX engines closed)."""
+    import gc
+
+    from great_expectations.execution_engine import SqlAlchemyExecutionEngine
+
+    import sqlalchemy as sa
+    from duckdb_engine import ConnectionWrapper
+
+    gc.collect()
+    closed = 0
+    for obj in gc.get_objects():
+        if isinstance(obj, SqlAlchemyExecutionEngine) and getattr(obj, "dialect_name", None) == "duckdb":
+            _close(obj)
+            closed += 1
+        elif isinstance(obj, sa.engine.Engine) and obj.url.get_backend_name() == "duckdb":
+            obj.dispose()
+    # a StaticPool keeps its one DBAPI connection past dispose(); only this module uses duckdb-engine
+    for obj in gc.get_objects():
+        if isinstance(obj, ConnectionWrapper):
+            obj.close()
+    return closed
