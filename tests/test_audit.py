@@ -265,3 +265,73 @@ def test_dagster_audit_checks_gate_publication(built, tmp_path):
     materialized = {e.asset_key for e in bad.get_asset_materialization_events()}
     assert dg.AssetKey("publish") not in materialized
     assert pub.stat().st_ino == inode                       # the last good publication stays
+
+
+# ------------------------------------------------------------------------------------------------
+# population suites in the database (GX's SQL engine on DuckDB, one batch per suite and year)
+
+def _audit_after(built, tmp_path, name: str, breaking_sql: list[str]):
+    wh = _copy(built["wh"], tmp_path / name)
+    with duckdb.connect(str(wh)) as con:
+        for sql in breaking_sql:
+            con.execute(sql)
+    return run_audit(file_connector(wh), 20211, tmp_path / f"{name}_reports", run_key=name, years=[CLEAN])
+
+
+def _failed(out, suite: str) -> dict[str, list]:
+    return {e.check: e for e in out.gx.suites[suite].expectations if not e.success}
+
+
+def test_structural_suite_fails_on_an_empty_year(built, tmp_path):
+    out = _audit_after(built, tmp_path, "empty", [f"delete from raw.tax_payments where year = {CLEAN}"])
+    suite = S.structural_suite_name("tax_payments")
+    assert suite in out.critical_failures
+    failed = _failed(out, suite)
+    assert set(failed) == {"rows_not_near_empty"}, failed        # every column check "passes" on no rows
+    assert failed["rows_not_near_empty"].partial_unexpected == ["0 rows"]
+    row = out.suite_results[(out.suite_results["suite"] == suite) & ~out.suite_results["success"]].iloc[0]
+    assert row["year"] == CLEAN and row["check"] == "rows_not_near_empty"
+
+
+def test_structural_suite_fails_on_a_near_empty_year(built, tmp_path):
+    """Fewer than suite_min_share_of_previous_year (0.5) of Y-1's rows: near-empty."""
+    with duckdb.connect(str(built["wh"]), read_only=True) as con:
+        before = con.execute(f"select count(*) from raw.registry_enterprises where year = {BROKEN}").fetchone()[0]
+    keep = int(before * 0.4)
+    out = _audit_after(built, tmp_path, "near_empty", [
+        f"delete from raw.registry_enterprises where year = {CLEAN} and uscc not in "
+        f"(select uscc from raw.registry_enterprises where year = {CLEAN} order by uscc limit {keep})"])
+    failed = _failed(out, S.structural_suite_name("registry_enterprises"))
+    assert "rows_not_near_empty" in failed
+    assert failed["rows_not_near_empty"].partial_unexpected == [f"{keep} rows"]
+    clean = out.gx.suites[S.structural_suite_name("tax_payments")]
+    assert clean.success                                         # the untouched feeds still pass
+
+
+def test_failing_records_name_subject_name_and_town(built, tmp_path):
+    with duckdb.connect(str(built["wh"]), read_only=True) as con:
+        uscc, name, town, file_row = con.execute(f"""
+            select t.uscc, r.name, r.town_code, t._row_number from raw.tax_payments t
+            join raw.registry_enterprises r on r.year = t.year and r.uscc = t.uscc
+            where t.year = {CLEAN} order by t.record_id limit 1""").fetchone()
+    out = _audit_after(built, tmp_path, "null_amount", [
+        f"update raw.tax_payments set amount_yuan = null where year = {CLEAN} and uscc = '{uscc}' "
+        f"and _row_number = {file_row}"])
+    failed = _failed(out, S.structural_suite_name("tax_payments"))
+    assert set(failed) == {"amount_yuan_not_null"}
+    example = failed["amount_yuan_not_null"].partial_unexpected[0]
+    assert uscc in example and name in example and town in example and f"row {file_row}" in example
+    with duckdb.connect(str(tmp_path / "null_amount" / built["wh"].name), read_only=True) as con:
+        shown = con.execute("select examples from audit.suite_results where not success").fetchall()
+    assert any(name in r[0] for r in shown)
+
+
+def test_audit_tables_written_after_the_read_only_validation(clean_audit):
+    """GX's SQL engine holds its own read-only connection; the audit still writes its tables in the
+    same process afterwards (a second connection with another configuration would be refused)."""
+    wh, d, out = clean_audit
+    with duckdb.connect(str(wh), read_only=True) as con:
+        n = con.execute("select count(*) from audit.suite_results").fetchone()[0]
+        years = {r[0] for r in con.execute("select distinct year from audit.suite_results "
+                                           "where suite <> 'cross_department'").fetchall()}
+    assert n == len(out.suite_results) > 0 and years == {CLEAN}
