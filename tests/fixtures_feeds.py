@@ -70,8 +70,8 @@ def valid_value(feed: K.Feed, col: K.Column, i: int, year: int) -> str:
         return uscc(i) if i % 2 == 0 else person_id(i)
     if k == K.COUNTY:
         return COUNTIES[i % len(COUNTIES)]
-    if k == K.TOWN:
-        return TOWN
+    if k == K.TOWN:   # a town of the row's county where the feed has one (Column.in_county)
+        return COUNTIES[i % len(COUNTIES)] + "001" if col.in_county else TOWN
     if k == K.INDUSTRY:
         return "3841"
     if k == K.TAX_CODE:

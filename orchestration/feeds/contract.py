@@ -7,7 +7,8 @@ three can never drift apart.
 
 Raw table layout (``raw.<feed>``), written by ingestion:
     year INTEGER                      data year of the delivery folder
-    <contract columns>                typed: see ``Column.duckdb_type``; enums in canonical form
+    <contract columns>                typed: see ``Column.duckdb_type``; enums in canonical form;
+                                      official names as their codes (``Column.names_from``)
     _extra VARCHAR                    JSON object of extra (non-contract) columns, or NULL
     _delivery_id VARCHAR              the delivery_ledger row that loaded the row
     _row_number BIGINT                1-based data row number in the delivered file
@@ -22,9 +23,9 @@ USCC = "uscc"            # GB 32100-2015 unified social credit code
 PERSON = "person_id"     # GB 11643-1999 citizen id (personal data: masked outside internal layers)
 SUBJECT = "subject_id"   # a USCC or a person_id
 COUNTY = "county_code"   # 6 digits, must exist in reference counties
-TOWN = "town_code"       # 9 digits, first 6 = an existing county
+TOWN = "town_code"       # 9 digits, first 6 = an existing county (and = the row's county, see in_county)
 INDUSTRY = "industry_code"  # GB/T 4754-2017 class, 4 digits, division must exist
-TAX_CODE = "tax_code"    # 5 digits
+TAX_CODE = "tax_code"    # 5 digits (or an official name, see names_from)
 TEXT = "text"
 DATE = "date"
 MONTH = "month"          # stored as DATE, first day of the month
@@ -50,6 +51,13 @@ class Column:
     positive: bool = False              # strict > 0
     enum: tuple[str, ...] = ()          # canonical values (matched trimmed, case-insensitive)
     enum_open: bool = False             # other text allowed too (land_use)
+    # (reference seed, code column, name column): a cell that is exactly the official Chinese name
+    # of a seed row (brackets full- or half-width) is typed as that row's code. The seed is read at
+    # ingestion; its codes must be legal codes of this column. ("ref_tax_codes", "tax_code", "name_zh")
+    names_from: tuple[str, str, str] | None = None
+    # a town_code column: the contract column holding the row's county; the town's first 6 digits
+    # must equal it (a town of another county is unknown_code, not a silent re-assignment)
+    in_county: str | None = None
 
     @property
     def duckdb_type(self) -> str:
@@ -111,7 +119,7 @@ FEEDS: tuple[Feed, ...] = (
         C("uscc", "统一社会信用代码", USCC),
         C("name", "企业名称", TEXT),
         C("county_code", "县市区代码", COUNTY),
-        C("town_code", "镇街代码", TOWN),
+        C("town_code", "镇街代码", TOWN, in_county="county_code"),
         C("industry_code", "行业代码", INDUSTRY),
         C("established_on", "成立日期", DATE),
         C("parent_uscc", "母公司统一社会信用代码", USCC, nullable=True),
@@ -132,7 +140,7 @@ FEEDS: tuple[Feed, ...] = (
     Feed("tax_payments", "税收入库明细", "tax", True, (
         C("record_id", "明细编号", TEXT),
         C("uscc", "统一社会信用代码", USCC),
-        C("tax_code", "征收项目代码", TAX_CODE),
+        C("tax_code", "征收项目代码", TAX_CODE, names_from=("ref_tax_codes", "tax_code", "name_zh")),
         C("belongs_to", "税款所属期", MONTH),
         C("paid_on", "入库日期", DATE),
         C("deferred", "是否缓缴", BOOL),
@@ -181,7 +189,7 @@ FEEDS: tuple[Feed, ...] = (
     ), key=("uscc", "month"), year_rule="energy_month"),
     Feed("emissions_annual", "主要污染物排放量", "ecology", False, (
         C("uscc", "统一社会信用代码", USCC),
-        C("pollutant", "污染物", ENUM, enum=POLLUTANTS),
+        C("pollutant", "污染物", ENUM, enum=POLLUTANTS, names_from=("ref_pollutants", "pollutant", "name_zh")),
         C("emission_kg", "排放量(千克)", DECIMAL, min_value=0),
     ), key=("uscc", "pollutant")),
     Feed("talents", "新增认定高层次人才", "talent", False, (
@@ -241,7 +249,8 @@ FEEDS_BY_NAME: dict[str, Feed] = {f.name: f for f in FEEDS}
 REQUIRED_FEEDS: tuple[str, ...] = tuple(f.name for f in FEEDS if f.required)
 
 # The 13 counted taxes of [S2] §四 live in seeds/reference/ref_tax_codes.csv; ingestion accepts any
-# 5-digit code (other codes are legal rows that never count, feeds.md).
+# 5-digit code (other codes are legal rows that never count, feeds.md), or the official name
+# (征收项目名称) of any code of that seed, which is loaded as its code.
 
 
 def feed(name: str) -> Feed:

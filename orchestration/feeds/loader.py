@@ -141,8 +141,9 @@ def ingest_feed(con: duckdb.DuckDBPyConnection, feeds_root: Path, year: int, fee
                 reference_dir: Path | None = None, tmp_dir: Path | None = None) -> IngestResult:
     """Ingest ``<feeds_root>/<year>/<feed_name>.csv|.xlsx`` into raw.<feed_name> (see module doc).
 
-    ``reference_dir`` holds ref_counties.csv (and ref_industry_divisions.csv if present), default
-    seeds/reference. ``tmp_dir`` receives transcoded/converted copies (default: $MUJUN_INGEST_TMP or
+    ``reference_dir`` holds ref_counties.csv (and ref_industry_divisions.csv if present) and the
+    seeds of the accepted official names (``Column.names_from``: ref_tax_codes.csv,
+    ref_pollutants.csv), default seeds/reference. ``tmp_dir`` receives transcoded/converted copies (default: $MUJUN_INGEST_TMP or
     the system temp dir); they are deleted afterwards.
     """
     feeds_root = Path(feeds_root)
@@ -196,7 +197,8 @@ def ingest_feed(con: duckdb.DuckDBPyConnection, feeds_root: Path, year: int, fee
             staged = stage_csv(con, csv_path, header, prefix)
         except FileProblem as e:
             _refuse(con, feed.name, year, rel, path, info.sha256, e.reason)
-        refs = load_references(con, Path(reference_dir) if reference_dir else _default_reference_dir(), prefix)
+        refs = load_references(con, Path(reference_dir) if reference_dir else _default_reference_dir(), prefix,
+                               feed)
         v = validate(con, feed, year, staged, hm, refs, prefix)
         reasons = dict(con.execute(f"select _reason, count(*) from {v.table} where _reason is not null group by 1")
                        .fetchall())
@@ -210,7 +212,7 @@ def ingest_feed(con: duckdb.DuckDBPyConnection, feeds_root: Path, year: int, fee
                + (f" ({', '.join(f'{k} {n}' for k, n in sorted(reasons.items()))})" if reasons else "")
                + (f"; encoding {info.encoding}" if info.kind == "csv" else "; xlsx first sheet"))
         cols = ", ".join(qi(c.name) for c in feed.columns)
-        q_sel = quarantine_select(feed, year, staged, hm, v, prefix, con) if rejected else ""
+        q_sel = quarantine_select(feed, year, staged, hm, v, prefix, con, refs) if rejected else ""
 
         q_params = [did, rel] * (2 if staged.n_rejects else 1)
         con.execute("begin transaction")
