@@ -125,7 +125,11 @@ def test_no_page_loads_anything_from_the_network(site):
     for root in (site["run"], site["latest"].parent):
         assert _external(root) == {}
         for page in _files(root, ".html"):
-            assert 'href="http' not in page.read_text(encoding="utf-8"), page
+            text = page.read_text(encoding="utf-8")
+            assert 'href="http' not in text, page
+            # Firefox refuses crossorigin (SRI) loads of file:// URLs; the CDN tags carry both.
+            assert "integrity=" not in text and "crossorigin" not in text, page
+            assert "newsletter" not in text, page            # GX's sign-up footer is gone, not dead text
 
 
 def test_every_local_reference_resolves_from_every_depth(site):
@@ -150,6 +154,8 @@ def test_report_replaces_every_cdn_file_gx_used(site):
     assert report.dropped == []
     assert raw_urls == set(report.replaced)
     assert any(r[2] == "../../../../../static/images/favicon.ico" for r in report.repaired)
+    assert "static/images/glossary_scroller.gif" in report.pruned     # 2.5 MB GIF of the how-to modal
+    assert (site["run"] / "static/images/logo-long.png").is_file()
 
 
 def test_make_offline_again_changes_nothing(site, tmp_path):
@@ -215,14 +221,16 @@ def _chromium() -> str:
     return exe
 
 
-def _browse(exe: str, page: Path, profile: Path, *extra: str) -> str:
+def _browse(exe: str, page: Path, profile: Path, *extra: str) -> tuple[str, list[str]]:
+    """(stdout, the page's uncaught JavaScript errors) of headless Chromium with no network."""
     cmd = [exe, "--headless", "--disable-gpu", "--no-sandbox", "--no-first-run", f"--user-data-dir={profile}",
            # No network: names never resolve, and anything addressed by IP goes to a dead proxy.
            "--host-resolver-rules=MAP * ~NOTFOUND", "--proxy-server=http://127.0.0.1:9",
-           "--virtual-time-budget=5000", *extra, page.as_uri()]
+           "--virtual-time-budget=5000", "--enable-logging=stderr", "--v=0", *extra, page.as_uri()]
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
-    return done.stdout
+    errors = [line for line in done.stderr.splitlines() if ":CONSOLE" in line and "Uncaught" in line]
+    return done.stdout, errors
 
 
 def test_pages_render_in_a_browser_without_network(site, tmp_path):
@@ -231,20 +239,24 @@ def test_pages_render_in_a_browser_without_network(site, tmp_path):
     assert fonts.strip(), "no Chinese font: install fonts-noto-cjk (scripts/install_browser.sh)"
 
     latest = site["latest"].parent
-    index = _browse(exe, site["latest"], tmp_path / "p1", "--dump-dom")
+    index, errors = _browse(exe, site["latest"], tmp_path / "p1", "--dump-dom")
+    assert errors == []
     assert "fixed-table-container" in index                 # bootstrap-table built the run list
     assert "bootstrap-table-filter-control-expectation_suite_name" in index   # and its filters
     assert NESTED_SUITE in index and FLAT_SUITE in index
 
     page = _pages(latest)["nested_validation"]
-    dom = _browse(exe, page, tmp_path / "p2", "--dump-dom")
+    dom, errors = _browse(exe, page, tmp_path / "p2", "--dump-dom")
+    assert errors == []
     assert "fixed-table-container" in dom
     assert re.search(r'<canvas[^>]*class="marks"', dom), "vega-embed drew no chart"
     assert "其他" in dom                                     # the failing value, in Chinese
 
-    # The same browser on GX's own pages: no tables, no chart. So the checks above can fail.
-    raw_dom = _browse(exe, _pages(site["raw"])["nested_validation"], tmp_path / "p3", "--dump-dom")
+    # The same browser on GX's own pages: no tables, no chart, script errors. So the checks above
+    # can fail, and the network is really off.
+    raw_dom, raw_errors = _browse(exe, _pages(site["raw"])["nested_validation"], tmp_path / "p3", "--dump-dom")
     assert "fixed-table-container" not in raw_dom and 'class="marks"' not in raw_dom
+    assert any("is not defined" in e for e in raw_errors)
 
     shot = tmp_path / "validation.png"
     _browse(exe, page, tmp_path / "p4", "--window-size=1400,1800", f"--screenshot={shot}")

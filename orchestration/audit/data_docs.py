@@ -137,6 +137,7 @@ class OfflineReport:
     dropped: list[tuple[str, str]] = field(default_factory=list)   # (page, url) removed, unknown CDN
     unlinked: int = 0                                # external <a> links turned into plain text
     repaired: list[tuple[str, str, str]] = field(default_factory=list)  # (page, broken, fixed)
+    pruned: list[str] = field(default_factory=list)  # GX static files no page uses, removed
 
 
 def _rel(target: str, page: Path, site: Path) -> str:
@@ -237,6 +238,23 @@ def _copy_vendored(needed: set[CdnAsset], site: Path, report: OfflineReport) -> 
         report.vendored.append(rel)
 
 
+def _prune_unused_gx_static(site: Path, texts: list[str], report: OfflineReport) -> None:
+    """Remove what GX copies but no page uses (its how-to GIFs and HK Grotesk fonts: ~4 MB a site).
+
+    Every run keeps its site and latest/ is a copy, so the waste would add up. A file stays if its
+    name occurs in any page or stylesheet.
+    """
+    used = "\n".join(texts)
+    for folder in ("static/images", "static/fonts"):
+        for f in sorted((site / folder).rglob("*")):
+            if f.is_file() and f.name not in used:
+                f.unlink()
+                report.pruned.append(f.relative_to(site).as_posix())
+        for d in sorted((site / folder).rglob("*"), reverse=True):
+            if d.is_dir() and not any(d.iterdir()):
+                d.rmdir()
+
+
 def external_references(text: str) -> list[str]:
     """The places in an HTML or CSS text that would load something from the network."""
     return [text[m.start():m.start() + 120] for m in _LOADS_EXTERNAL.finditer(text)]
@@ -247,8 +265,8 @@ def make_offline(docs_dir: Path) -> OfflineReport:
 
     Known CDN files are replaced by the vendored copies (copied to <docs_dir>/static/vendor/),
     GX's S3 logo by the copy GX already puts in static/images/, external <a> links become plain
-    text, and an unknown CDN reference is removed (listed in report.dropped). Running it twice is
-    harmless. Raises OfflineError if anything external is left.
+    text, an unknown CDN reference is removed (listed in report.dropped), and the static files
+    GX copies but no page uses are deleted (report.pruned). Running it twice is harmless. Raises OfflineError if anything external is left.
     """
     site = Path(docs_dir)
     if not (site / "index.html").is_file():
@@ -270,8 +288,9 @@ def make_offline(docs_dir: Path) -> OfflineReport:
             css.write_text(new, encoding="utf-8")
         report.stylesheets += 1
     _copy_vendored(needed, site, report)
-    left = {p.relative_to(site).as_posix(): external_references(p.read_text(encoding="utf-8"))
-            for p in (*pages, *styles)}
+    texts = {p.relative_to(site).as_posix(): p.read_text(encoding="utf-8") for p in (*pages, *styles)}
+    _prune_unused_gx_static(site, list(texts.values()), report)
+    left = {name: external_references(text) for name, text in texts.items()}
     left = {k: v for k, v in left.items() if v}
     if left:
         first = next(iter(left))
