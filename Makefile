@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test test-slow bench docs dev clean
+.PHONY: setup browser demo test test-slow bench docs dev clean
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,14 +16,19 @@ $(STAMP): requirements.lock pyproject.toml
 
 setup: $(STAMP)
 
+# Headless Chromium + CJK fonts (apt-get; a no-op when present): the tests render the auditors'
+# Data Docs (and later reports) in a real browser.
+browser:
+	bash scripts/install_browser.sh
+
 demo: setup
 	$(BIN)/mujun run
 
-test: setup
+test: setup browser
 	$(BIN)/mujun prepare
 	$(BIN)/python -m pytest -q
 
-test-slow: setup
+test-slow: setup browser
 	$(BIN)/mujun prepare
 	$(BIN)/python -m pytest -q -m slow
 

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from orchestration.audit import gx_duckdb
+from orchestration.audit import data_docs, gx_duckdb
 from orchestration.audit import suites as S
 from orchestration.audit.batches import Batch
 
@@ -155,12 +155,7 @@ def _outcomes(result, year: int | None) -> list[ExpectationOutcome]:
 
 def _docs_site(ctx, docs_dir: Path) -> None:
     docs_dir.mkdir(parents=True, exist_ok=True)
-    ctx.add_data_docs_site(site_name=DOCS_SITE, site_config={
-        "class_name": "SiteBuilder",
-        "show_how_to_buttons": False,
-        "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)},
-        "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-    })
+    ctx.add_data_docs_site(site_name=DOCS_SITE, site_config=data_docs.site_config(docs_dir))
 
 
 def _merge(runs: dict[str, SuiteRun], name: str, critical: bool, rows: int, outcomes: list, ok: bool,
@@ -254,6 +249,8 @@ def run_suites(
         index = None
         if docs_dir is not None:
             ctx.build_data_docs(site_names=[DOCS_SITE])
+            data_docs.make_offline(docs_dir)                      # auditors open it with no network
+            data_docs.publish_latest(docs_dir, docs_dir.parent)   # <reports>/data_docs/latest/ (failed runs too)
             index = docs_dir / "index.html"
         return GxRun(suites=runs, docs_index=index, seconds=time.monotonic() - t0)
     finally:
