@@ -51,15 +51,22 @@ def subject_column(feed: fc.Feed) -> str:
 def structural_query(feed_name: str, year: int) -> str:
     feed = fc.feed(feed_name)
     cols = ", ".join(f'f."{c}"' for c in ["year", *feed.column_names])
-    subject = f'f."{subject_column(feed)}"'
+    subject_col = subject_column(feed)
+    subject = f'f."{subject_col}"'
+    shown = subject      # a USCC column is shown as it is (an all-digit USCC has the shape of a person id)
     if feed_name == "registry_enterprises":
         names = "f.name as enterprise_name, f.town_code as town"
         join = ""
     else:
+        if feed.column(subject_col).kind == fc.SUBJECT:   # a person unless it is a registered enterprise
+            shown = f"(case when r.uscc is null then {mask_person_sql(subject)} else {subject} end)"
         town = "coalesce(r.town_code, f.town_code)" if "town_code" in feed.column_names else "r.town_code"
         names = f"r.name as enterprise_name, {town} as town"
-        join = f"left join raw.registry_enterprises r on r.year = f.year and r.uscc = {subject}"
-    return (f"select {cols}, {mask_person_sql(subject)} as subject, {names}, f._row_number as file_row "
+        # one registry row per uscc, so that a duplicated registry key cannot multiply this feed's rows
+        join = (f"left join (select year, uscc, min(name) as name, min(town_code) as town_code "
+                f"from raw.registry_enterprises where year = {int(year)} group by year, uscc) r "
+                f"on r.year = f.year and r.uscc = {subject}")
+    return (f"select {cols}, {shown} as subject, {names}, f._row_number as file_row "
             f"from raw.{feed_name} f {join} where f.year = {int(year)}")
 
 

@@ -13,7 +13,11 @@ GX 1.24.1 does not work on DuckDB as shipped (great_expectations#10738, #11579; 
 2. `expect_column_values_to_match_regex` raises "Regex is not supported for dialect duckdb": GX
    builds the regex predicate per dialect; DuckDB's is `regexp_full_match` (the suites' regexes are
    anchored, so full and partial match agree).
-`enable()` applies both, once per process; tests/test_gx_duckdb.py proves that expectations then pass
+3. (not a DuckDB gap) an `unexpected_rows_expectation` computes its unexpected rows (at most
+   MAX_RESULT_RECORDS) but reports them only under result_format COMPLETE, which would make every
+   column expectation return all its unexpected values; under SUMMARY the first rows are kept, so
+   that a duplicated key names its records in the Data Docs.
+`enable()` applies all three, once per process; tests/test_gx_duckdb.py proves that expectations then pass
 and fail on real DuckDB data, so an upgrade of GX that changes either internal fails loudly there.
 """
 from __future__ import annotations
@@ -73,7 +77,27 @@ def enable() -> None:
     for name in _REGEX_METRIC_MODULES:   # they imported the function by name
         module = importlib.import_module(f"great_expectations.expectations.metrics.column_map_metrics.{name}")
         module.get_dialect_regex_expression = regex_expression
+    _keep_unexpected_rows_in_summary()
     _enabled = True
+
+
+UNEXPECTED_ROWS_SHOWN = 20
+
+
+def _keep_unexpected_rows_in_summary() -> None:
+    from great_expectations.expectations.core.unexpected_rows_expectation import UnexpectedRowsExpectation
+
+    shipped = UnexpectedRowsExpectation._validate
+
+    def validate(self, metrics, runtime_configuration=None, execution_engine=None):
+        out = shipped(self, metrics, runtime_configuration, execution_engine)
+        result = out.get("result") if isinstance(out, dict) else None
+        rows = metrics.get("unexpected_rows_query.table")
+        if result is not None and "details" not in result and rows:
+            result["details"] = {"unexpected_rows": list(rows)[:UNEXPECTED_ROWS_SHOWN]}
+        return out
+
+    UnexpectedRowsExpectation._validate = validate
 
 
 def _close(execution_engine) -> None:

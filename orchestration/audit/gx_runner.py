@@ -108,9 +108,11 @@ def _example(item, value=None) -> str:
                  if k not in ("subject", "enterprise_name", "town", "file_row", "first_file_row")}
         if "first_file_row" in item and item["first_file_row"] is not None:
             shown += f" · row {_plain(item['first_file_row'])}"
-        if extra:
-            shown += " · " + ", ".join(f"{k}={_plain(v)}" for k, v in extra.items())
+        if extra:   # GX adds the checked column(s) to the index columns: the value is already there
+            return shown + " · " + ", ".join(f"{k}={_plain(v)}" for k, v in extra.items())
         return shown if value is None else f"{shown}: {_plain(value)}"
+    if isinstance(item, (tuple, list)):
+        return "(" + ", ".join(_fmt(x) or "null" for x in item) + ")"
     return str(_plain(item))
 
 
@@ -141,7 +143,7 @@ def _outcomes(result, year: int | None) -> list[ExpectationOutcome]:
                 examples = [_example(i, v) for i, v in zip(index, values)][:EXAMPLES] or \
                            [_example(i) for i in index[:EXAMPLES]]
             else:
-                examples = [str(_plain(x)) for x in values[:EXAMPLES]]
+                examples = [_example(x) for x in values[:EXAMPLES]]
             if cfg.type == "expect_table_row_count_to_be_between" and not r.success:
                 examples = [f"{_plain(res.get('observed_value'))} rows"]
         out.append(ExpectationOutcome(
