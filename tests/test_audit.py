@@ -335,3 +335,23 @@ def test_audit_tables_written_after_the_read_only_validation(clean_audit):
         years = {r[0] for r in con.execute("select distinct year from audit.suite_results "
                                            "where suite <> 'cross_department'").fetchall()}
     assert n == len(out.suite_results) > 0 and years == {CLEAN}
+
+
+def test_duplicated_key_and_bad_code_fail_in_sql_and_name_their_records(built, tmp_path):
+    """In-set, regex and key-uniqueness expectations evaluated by DuckDB: a registry row delivered
+    twice with an unknown status fails exactly status_in_set and key_unique_per_year, and the
+    duplicated key names its enterprise without multiplying the rows of the other feeds."""
+    with duckdb.connect(str(built["wh"]), read_only=True) as con:
+        uscc, name = con.execute(f"select uscc, name from raw.registry_enterprises where year = {CLEAN} "
+                                 "order by uscc limit 1").fetchone()
+    out = _audit_after(built, tmp_path, "dup", [
+        f"insert into raw.registry_enterprises by name select * replace ('坏' as status) "
+        f"from raw.registry_enterprises where year = {CLEAN} and uscc = '{uscc}'"])
+    failed = _failed(out, S.structural_suite_name("registry_enterprises"))
+    assert set(failed) == {"status_in_set", "key_unique_per_year"}
+    assert failed["status_in_set"].unexpected_count == 1
+    dup = failed["key_unique_per_year"]
+    assert dup.unexpected_count == 1 and uscc in dup.partial_unexpected[0] and name in dup.partial_unexpected[0]
+    assert "occurrences=2" in dup.partial_unexpected[0]
+    for feed in ("tax_payments", "stats_enterprise_annual", "energy_monthly"):
+        assert out.gx.suites[S.structural_suite_name(feed)].success, feed

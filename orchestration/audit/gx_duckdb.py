@@ -17,7 +17,7 @@ GX 1.24.1 does not work on DuckDB as shipped (great_expectations#10738, #11579; 
    MAX_RESULT_RECORDS) but reports them only under result_format COMPLETE, which would make every
    column expectation return all its unexpected values; under SUMMARY the first rows are kept, so
    that a duplicated key names its records in the Data Docs.
-`enable()` applies all three, once per process; tests/test_gx_duckdb.py proves that expectations then pass
+`enable()` applies all three, once per process; tests/test_audit.py proves that expectations then pass
 and fail on real DuckDB data, so an upgrade of GX that changes either internal fails loudly there.
 """
 from __future__ import annotations
