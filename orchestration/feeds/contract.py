@@ -259,7 +259,8 @@ def looks_like_person_id(value: str | None) -> bool:
 
 
 def mask_person_id(value: str | None) -> str | None:
-    """marts.md: first 6 + ``********`` + last 4, for values shaped like a citizen id."""
-    if not looks_like_person_id(value):
-        return value
-    return value[:6] + "********" + value[-4:]
+    """marts.md: first 6 + ``********`` + last 4 for every id-like run of a person column (the one
+    definition: orchestration.masking)."""
+    from orchestration.masking import mask_text
+
+    return mask_text(value, force=True)
