@@ -14,7 +14,6 @@ Raw table layout (``raw.<feed>``), written by ingestion:
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 # Column kinds. Ids are exact strings checked by their standard's rules.
@@ -249,13 +248,6 @@ def feed(name: str) -> Feed:
         return FEEDS_BY_NAME[name]
     except KeyError:
         raise KeyError(f"unknown feed {name!r}; known feeds: {', '.join(FEEDS_BY_NAME)}") from None
-
-
-_PERSON_RE = re.compile(r"^[0-9]{17}[0-9X]$")
-
-
-def looks_like_person_id(value: str | None) -> bool:
-    return value is not None and bool(_PERSON_RE.match(value))
 
 
 def mask_person_id(value: str | None) -> str | None:
