@@ -58,6 +58,18 @@ def test_structured_person_values_are_always_masked():
         assert con.execute("select mujun_mask_person(?)", [v]).fetchone()[0] == expected == K.mask_person_id(v)
 
 
+def test_cheap_form_for_validated_ids_equals_the_definition():
+    """eval_mask_person_id (subject ids, validated upstream) uses the regex-free form: same result."""
+    con = _con()
+    rng = random.Random(3)
+    ids = [b + idchecks.person_check_char(b) for b in
+           (f"3301{rng.randint(0, 99):02d}{rng.randint(1950, 2005)}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}"
+            f"{rng.randint(0, 999):03d}" for _ in range(500))]
+    got = [r[0] for r in con.execute(f"select {masking.sql_mask_valid_id('s')} from (select unnest(?) as s)",
+                                     [ids]).fetchall()]
+    assert got == [masking.mask_text(i, force=True) for i in ids]
+
+
 def test_sql_equals_python_on_random_adversarial_texts():
     rng = random.Random(7)
     pieces = [PID, PID_X, USCC_DIGITS, USCC_X, "331126 19860930311X", "３３０", "-", " ", "  ", "x", "X",

@@ -24,7 +24,7 @@ having count(*) > 1
 {#- marts.md: a person_id (individual subject, a validated 18-character id) is shown as first 6 +
     '********' + last 4: the one definition is orchestration/masking.py (macros/masking). -#}
 {% macro eval_mask_person_id(id) -%}
-    {{ mask_person_value(id) }}
+    {{ mask_valid_person_id(id) }}
 {%- endmacro %}
 
 {#- The public key of a subject. Masked person ids can collide (same first 6 and last 4 digits: seen at
