@@ -19,6 +19,8 @@ its file pair (header only), so a missing list is visible rather than silently a
 Numbers are rounded for publication only (the marts keep full precision): scores and indicators to
 4 decimals, the two fractions (rd_intensity, hightech_share) to 6; ids are text (Excel keeps the
 USCC's letters and leading digits).
+Every text cell is spreadsheet-safe and masked for person ids (orchestration.spreadsheet): a company
+name such as ``=HYPERLINK(...)`` is text in the XLSX and ``'=HYPERLINK(...)`` in the CSV.
 """
 from __future__ import annotations
 
@@ -26,6 +28,8 @@ import csv
 from pathlib import Path
 
 import duckdb
+
+from orchestration.spreadsheet import csv_cell, make_text_cells, xlsx_value
 
 # list_code → (title, kind). Order = publication order of [S1] §二(一)-(七) as the files are listed.
 LISTS: dict[str, tuple[str, str]] = {
@@ -172,7 +176,7 @@ def _write_csv(path: Path, headers: list[str], rows: list[list]) -> None:
         w = csv.writer(f)
         w.writerow(headers)
         for r in rows:
-            w.writerow(["" if v is None else v for v in r])
+            w.writerow([csv_cell(v) for v in r])
 
 
 def _write_xlsx(path: Path, title: str, headers: list[str], columns: list[str], rows: list[list]) -> None:
@@ -187,7 +191,8 @@ def _write_xlsx(path: Path, title: str, headers: list[str], columns: list[str], 
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for r in rows:
-        ws.append(r)
+        ws.append([xlsx_value(v) for v in r])
+    make_text_cells(ws)
     for idx, (column, header) in enumerate(zip(columns, headers), start=1):
         letter = get_column_letter(idx)
         if column in TEXT_COLUMNS:

@@ -3,12 +3,16 @@
 <reports_dir>/worklists/<year>/<town_code>.xlsx lists every sampled subject of the town and every
 value to verify on site (failed checks first). The last columns (核实值, 核实日期) are left blank for
 the auditor; together with 数据来源 / 记录主键 / 核查字段 they are the audit_findings feed (feeds.md).
+Every text cell is masked for person ids and spreadsheet-safe (orchestration.spreadsheet): a company
+name such as ``=HYPERLINK(...)`` is a text cell, never a live formula.
 """
 from __future__ import annotations
 
 from pathlib import Path
 
 import pandas as pd
+
+from orchestration.spreadsheet import make_text_cells, xlsx_value
 
 HEADERS = {
     "year": "年度",
@@ -50,7 +54,11 @@ def worklist_frame(records: pd.DataFrame, sample: pd.DataFrame, year: int, town_
     for c in HEADERS:
         if c not in rec.columns:
             rec[c] = None
-    return rec[list(HEADERS)].rename(columns=HEADERS)
+    out = rec[list(HEADERS)].rename(columns=HEADERS)
+    for c in out.columns:
+        if out[c].dtype == object or pd.api.types.is_string_dtype(out[c]):
+            out[c] = out[c].map(xlsx_value)
+    return out
 
 
 def write_worklists(records: pd.DataFrame, sample: pd.DataFrame, reports_dir: Path) -> list[Path]:
@@ -63,6 +71,7 @@ def write_worklists(records: pd.DataFrame, sample: pd.DataFrame, reports_dir: Pa
         with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
             df.to_excel(xw, sheet_name="核查清单", index=False)
             ws = xw.sheets["核查清单"]
+            make_text_cells(ws)
             ws.freeze_panes = "A2"
             for i, col in enumerate(df.columns, start=1):
                 width = max([len(str(col)) * 2] + [len(str(v)) for v in df[col].head(200) if v is not None])

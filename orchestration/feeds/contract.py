@@ -15,7 +15,6 @@ Raw table layout (``raw.<feed>``), written by ingestion:
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 # Column kinds. Ids are exact strings checked by their standard's rules.
@@ -260,15 +259,9 @@ def feed(name: str) -> Feed:
         raise KeyError(f"unknown feed {name!r}; known feeds: {', '.join(FEEDS_BY_NAME)}") from None
 
 
-_PERSON_RE = re.compile(r"^[0-9]{17}[0-9X]$")
-
-
-def looks_like_person_id(value: str | None) -> bool:
-    return value is not None and bool(_PERSON_RE.match(value))
-
-
 def mask_person_id(value: str | None) -> str | None:
-    """marts.md: first 6 + ``********`` + last 4, for values shaped like a citizen id."""
-    if not looks_like_person_id(value):
-        return value
-    return value[:6] + "********" + value[-4:]
+    """marts.md: first 6 + ``********`` + last 4 for every id-like run of a person column (the one
+    definition: orchestration.masking)."""
+    from orchestration.masking import mask_text
+
+    return mask_text(value, force=True)

@@ -71,17 +71,13 @@ MACROS_SQL = [
     # full validity (shape and check code); false, never NULL, for a non-null argument
     "create or replace temp macro mujun_uscc_valid(s) as coalesce(mujun_uscc_check(s) = s[18], false)",
     "create or replace temp macro mujun_person_valid(s) as coalesce(mujun_person_check(s) = s[18], false)",
-    # masking as contract.mask_person_id (first 6 + ******** + last 4) for citizen-id shaped values;
-    # lower-case x is masked too (it is still personal data, though an invalid id)
-    """create or replace temp macro mujun_mask_person(s) as
-        case when regexp_full_match(trim(s), '[0-9]{17}[0-9Xx]')
-             then trim(s)[1:6] || '********' || trim(s)[-4:] else s end""",
-    # masks every citizen-id shaped run inside a free text (used for unframeable lines)
-    """create or replace temp macro mujun_mask_person_text(s) as
-        regexp_replace(s, '([0-9]{6})[0-9]{8}([0-9]{3}[0-9Xx])', '\\1********\\2', 'g')""",
 ]
 
 
 def install_macros(con: duckdb.DuckDBPyConnection) -> None:
-    for sql in MACROS_SQL:
+    # the person-id masking macros (mujun_mask_text, mujun_mask_person) are built from the one
+    # masking definition of the project (imported here: masking itself uses the checks above)
+    from orchestration.masking import duckdb_macros_sql
+
+    for sql in MACROS_SQL + duckdb_macros_sql():
         con.execute(sql)

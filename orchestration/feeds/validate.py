@@ -442,8 +442,11 @@ def quarantine_select(feed: Feed, year: int, staged: Staged, hm: HeaderMap, v: V
     persons = person_columns(feed)
     person_idx = {hm.source[c] for c in persons if c in hm.source} | {i for _, i in hm.extras}
 
+    # every cell is masked BEFORE it is quoted into JSON or words (JSON escapes a tab separator as
+    # backslash-t, which would hide an id from the masking): person columns fully, other text by the rule
+    # of orchestration.masking (an enterprise USCC stays readable)
     def cell(i: int, masked: bool = True) -> str:
-        return f"mujun_mask_person(s.c{i})" if masked and i in person_idx else f"s.c{i}"
+        return f"mujun_mask_person(s.c{i})" if masked and i in person_idx else f"mujun_mask_text(s.c{i})"
 
     raw = "json_object(" + ", ".join(f"{q(k)}, {cell(i)}" for i, k in enumerate(hm.json_keys)) + ")::varchar"
     texts = f"{prefix}_texts"
@@ -473,7 +476,8 @@ def quarantine_select(feed: Feed, year: int, staged: Staged, hm: HeaderMap, v: V
                      else t._fail || ' = ' || coalesce(to_json({val_of})::varchar, '(empty)') || ': ' || coalesce(x.txt, t._reason) end"""
     sel = f"""
         select ?::varchar as delivery_id, {year} as year, {q(feed.name)} as feed, ?::varchar as file,
-               t._row_number as row_number, t._reason as reason, {detail} as detail, {raw} as raw
+               t._row_number as row_number, t._reason as reason,
+               mujun_mask_text({detail}) as detail, mujun_mask_text({raw}) as raw
         from {v.table} t join (select rowid as _rid, * from {staged.table}) s on s._rid = t._rid
         left join {texts} x on x.col = t._fail and x.reason = t._reason
         where t._reason is not null"""
@@ -481,7 +485,7 @@ def quarantine_select(feed: Feed, year: int, staged: Staged, hm: HeaderMap, v: V
         sel += f"""
         union all
         select ?::varchar, {year}, {q(feed.name)}, ?::varchar, line - 1, 'malformed_row',
-               mujun_mask_person_text(error_type || ': ' || coalesce(error_message, '')),
-               json_object('_line', mujun_mask_person_text(csv_line))::varchar
+               mujun_mask_text(error_type || ': ' || coalesce(error_message, '')),
+               json_object('_line', mujun_mask_text(csv_line))::varchar
         from {staged.rejects}"""
     return sel

@@ -21,9 +21,10 @@ having count(*) > 1
          else cast({{ numerator }} as double) / cast({{ denominator }} as double) end
 {%- endmacro %}
 
-{#- marts.md: a person_id (individual subject) is shown as first 6 + '********' + last 4. -#}
+{#- marts.md: a person_id (individual subject, a validated 18-character id) is shown as first 6 +
+    '********' + last 4: the one definition is orchestration/masking.py (macros/masking). -#}
 {% macro eval_mask_person_id(id) -%}
-    (substr({{ id }}, 1, 6) || '********' || substr({{ id }}, length({{ id }}) - 3, 4))
+    {{ mask_valid_person_id(id) }}
 {%- endmacro %}
 
 {#- The public key of a subject. Masked person ids can collide (same first 6 and last 4 digits: seen at

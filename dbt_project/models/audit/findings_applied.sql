@@ -3,8 +3,9 @@
     (parcel_id) or land_ledger (record_id) when Y was evaluated; the change is kept here, one row per
     year x subject x field x record. Which finding applies (latest verification wins, key must exist,
     value must parse) is decided once, in int_findings_applied.
-    Person ids are masked as in marts: a subject id shaped like a citizen id that is not a registered
-    enterprise (an all-digit USCC also has 18 digits) is shown as first 6 + ******** + last 4. -#}
+    Person ids are masked as in marts (orchestration/masking.py, the one definition): a subject id
+    that is not a registered enterprise (an all-digit USCC also has 18 digits) has every id-like run
+    masked; the texts (values, record key) are masked as free text. -#}
 
 with findings as (
     select * from {{ ref('int_findings_applied') }}
@@ -17,14 +18,14 @@ registered as (
 
 select
     cast(findings.year as integer) as year,
-    cast(case when registered.uscc is null and regexp_full_match(findings.subject_id, '[0-9]{17}[0-9X]')
-              then {{ eval_mask_person_id('findings.subject_id') }}
+    cast(case when registered.uscc is null
+              then {{ mask_person_value('findings.subject_id') }}
               else findings.subject_id end as varchar) as subject_id,
     cast(findings.field_name as varchar) as field,
-    cast(findings.reported_value as varchar) as reported_value,
-    cast(findings.verified_value as varchar) as verified_value,
+    cast({{ mask_person_text('findings.reported_value') }} as varchar) as reported_value,
+    cast({{ mask_person_text('findings.verified_value') }} as varchar) as verified_value,
     cast(findings.verified_on as date) as verified_on,
     cast(findings.source_feed as varchar) as source_feed,
-    cast(findings.record_key as varchar) as record_key
+    cast({{ mask_person_text('findings.record_key') }} as varchar) as record_key
 from findings
 left join registered on registered.uscc = findings.subject_id

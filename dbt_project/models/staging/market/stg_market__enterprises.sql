@@ -18,7 +18,8 @@ renamed as (
 
         -- contract columns (models/staging/README.md order)
         cast(uscc as {{ dbt.type_string() }}) as uscc,
-        cast(name as {{ dbt.type_string() }}) as enterprise_name,
+        -- free text: person ids inside a name are masked here, so no layer downstream can publish them
+        cast({{ mask_person_text('name') }} as {{ dbt.type_string() }}) as enterprise_name,
         cast(county_code as {{ dbt.type_string() }}) as county_code,
         cast(town_code as {{ dbt.type_string() }}) as town_code,
         cast(industry_code as {{ dbt.type_string() }}) as industry_code,

@@ -19,7 +19,8 @@ renamed as (
         -- contract columns (models/staging/README.md order)
         cast(subject_id as {{ dbt.type_string() }}) as subject_id,
         cast(grade as {{ dbt.type_string() }}) as grade,
-        cast(approval_ref as {{ dbt.type_string() }}) as approval_ref
+        -- free text (a reference may name its clerk by id): person ids masked here
+        cast({{ mask_person_text('approval_ref') }} as {{ dbt.type_string() }}) as approval_ref
 
     from source
 

@@ -18,7 +18,8 @@ renamed as (
 
         -- contract columns (models/staging/README.md order)
         cast(park_id as {{ dbt.type_string() }}) as park_id,
-        cast(name as {{ dbt.type_string() }}) as park_name,
+        -- free text: person ids inside a name are masked here, so no layer downstream can publish them
+        cast({{ mask_person_text('name') }} as {{ dbt.type_string() }}) as park_name,
         cast(park_type as {{ dbt.type_string() }}) as park_type,
         cast(park_class as {{ dbt.type_string() }}) as park_class,
         cast(county_code as {{ dbt.type_string() }}) as county_code,
