@@ -355,3 +355,60 @@ def test_duplicated_key_and_bad_code_fail_in_sql_and_name_their_records(built, t
     assert "occurrences=2" in dup.partial_unexpected[0]
     for feed in ("tax_payments", "stats_enterprise_annual", "energy_monthly"):
         assert out.gx.suites[S.structural_suite_name(feed)].success, feed
+
+
+def _unexpected(result: dict) -> int:
+    """Unexpected values of a column expectation, or the observed value of a table expectation."""
+    if "unexpected_count" in result:
+        return int(result["unexpected_count"] or 0)
+    return int(result.get("observed_value") or 0)
+
+
+def _gx_sql_engine(wh: Path, batch, params: dict) -> list[tuple[bool, int]]:
+    """GX's own SQL engine (made to run on DuckDB by gx_duckdb) on one batch: the reference."""
+    import great_expectations as gx
+
+    from orchestration.audit import gx_duckdb
+
+    gx_duckdb.enable()
+    ctx = gx.get_context(mode="ephemeral")
+    ds = ctx.data_sources.add_sql(name=f"ref_{batch.name}", connection_string=f"duckdb:///{wh}",
+                                  kwargs={"connect_args": {"read_only": True}})
+    bd = ds.add_query_asset(name=batch.name, query=batch.base).add_batch_definition_whole_table("all")
+    suite = ctx.suites.add(S.build_suite(batch.suite, S.suite_definitions()[batch.suite]))
+    res = bd.get_batch().validate(suite, result_format="SUMMARY",
+                                  expectation_parameters={**params, "min_rows": batch.min_rows or 0})
+    out = [(bool(r.success), _unexpected(r.result or {})) for r in res.results]
+    gx_duckdb.close_all_engines()
+    return out
+
+
+def test_duckdb_counts_agree_with_great_expectations_sql_engine(built, tmp_path):
+    """sql_expectations counts every population expectation in one DuckDB pass; GX's own SQL engine
+    must reach the same verdict and the same unexpected count (observed value) on the same batches,
+    clean and broken in every way the suites check."""
+    from orchestration.audit import batches as B, sql_expectations
+
+    wh = _copy(built["wh"], tmp_path / "conformance")
+    with duckdb.connect(str(wh)) as con:
+        con.execute(f"update raw.tax_payments set amount_yuan = null where year = {CLEAN} and _row_number in (3, 4)")
+        con.execute(f"update raw.tax_payments set uscc = lower(uscc) where year = {CLEAN} and _row_number = 5")
+        con.execute(f"update raw.land_parcels set area_m2 = -1 where year = {CLEAN} and _row_number = 1")
+        con.execute(f"update raw.land_parcels set area_m2 = 0 where year = {CLEAN} and _row_number = 2")   # strict
+        con.execute(f"update raw.land_ledger set arrangement = 'borrowed' where year = {CLEAN} and _row_number = 1")
+        con.execute(f"insert into raw.registry_enterprises by name select * replace ('坏' as status) "
+                    f"from raw.registry_enterprises where year = {CLEAN} limit 2")
+        con.execute(f"delete from raw.stats_enterprise_annual where year = {CLEAN}")
+        params = {**parameters.load(con)}
+        batches = [b for b in B.population_batches(con, params, [CLEAN])]
+        ours = {}
+        for b in batches:
+            exps = [(e["type"], e["kwargs"]) for e in S.load_suite_json(b.suite)["expectations"]]
+            got = sql_expectations.evaluate(con, b, exps, {**params, "min_rows": b.min_rows or 0})
+            ours[b.name] = [(ok, _unexpected(r)) for ok, r in got]
+    broken = 0
+    for b in batches:
+        theirs = _gx_sql_engine(wh, b, params)
+        assert ours[b.name] == theirs, b.name
+        broken += sum(1 for ok, _ in theirs if not ok)
+    assert broken >= 7      # null, regex, between, in-set (×2 feeds), duplicated key, empty year

@@ -88,7 +88,7 @@ AUDIT_CHECK_SPECS = [
 def random_audit(context: dg.AssetExecutionContext, duckdb: DuckDBResource, run_settings: RunSettings):
     run_key = context.run_id.split("-")[0]
     outcome = run_audit(duckdb.get_connection, int(run_settings.audit_seed), Path(run_settings.reports_dir),
-                        run_key=run_key)
+                        run_key=run_key, progress=lambda line: report(context, line))
     docs = str(outcome.docs_index) if outcome.docs_index else ""
     report(context, f"audit: seed {outcome.seed}, {len(outcome.sample)} subjects sampled in "
                     f"{outcome.sample[['year', 'town_code']].drop_duplicates().shape[0]} year×towns; "

@@ -3,9 +3,9 @@
 The suites live in the GX file-context project expectations/gx/ (in git). Each run opens a file
 context on a scratch copy of that project (so runs never write into the repository and concurrent
 runs never share stores) and validates:
-- the population suites (structural_<feed>, marts_subject_evaluation) in DuckDB, one batch per suite
-  and data year (batches.py), through GX's SQL engine on a read-only connection (gx_duckdb.py): only
-  counts and example rows come back, whatever the size of the feeds;
+- the population suites (structural_<feed>, marts_subject_evaluation), one batch per suite and data
+  year (batches.py), counted by DuckDB in one pass per batch (sql_expectations.py) and turned into GX
+  validation results: only counts and at most 20 example rows per expectation reach Python;
 - the sample suite (cross_department) on a pandas frame of the sampled subjects' base records
   (audit.audit_base_records, a dbt model), with a row id per record so that every failing record
   reaches the worklists.
@@ -24,7 +24,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from orchestration.audit import data_docs, gx_duckdb
+from orchestration import masking
+from orchestration.audit import data_docs, sql_expectations
 from orchestration.audit import suites as S
 from orchestration.audit.batches import Batch
 
@@ -150,7 +151,8 @@ def _outcomes(result, year: int | None) -> list[ExpectationOutcome]:
             check=meta.get("check", cfg.type), rule_id=meta.get("rule_id", ""), type=cfg.type,
             kwargs={k: _plain(v) for k, v in cfg.kwargs.items() if k != "batch_id"}, meta=meta,
             success=bool(r.success), element_count=_element_count(cfg.type, res),
-            unexpected_count=unexpected, year=year, unexpected_row_ids=ids, partial_unexpected=examples,
+            unexpected_count=unexpected, year=year, unexpected_row_ids=ids,
+            partial_unexpected=[masking.mask_text(x) for x in examples],
         ))
     return out
 
@@ -175,26 +177,81 @@ def _merge(runs: dict[str, SuiteRun], name: str, critical: bool, rows: int, outc
         run.years.append(year)
 
 
+def evaluate_population(con, batches: list[Batch], parameters: dict[str, float], project_root: Path | None = None,
+                        progress=None) -> list[tuple[Batch, list[tuple[bool, dict]]]]:
+    """Every population batch counted by DuckDB (sql_expectations) with the expectations of its suite
+    file, on the caller's connection: one aggregate pass per batch, example rows only for failures."""
+    root = Path(project_root or S.project_root())
+    suites = {}
+    out = []
+    for b in batches:
+        if b.suite not in suites:
+            suites[b.suite] = [(e["type"], e.get("kwargs", {}))
+                               for e in S.load_suite_json(b.suite, root)["expectations"]]
+        t1 = time.monotonic()
+        params = {**parameters, "min_rows": b.min_rows if b.min_rows is not None else 0}
+        results = sql_expectations.evaluate(con, b, suites[b.suite], params)
+        out.append((b, results))
+        if progress:
+            rows = max((r.get("element_count") or r.get("observed_value") or 0 for ok, r in results
+                        if "element_count" in r or "details" not in r), default=0)
+            failed = sum(1 for ok, _ in results if not ok)
+            progress(f"audit: {b.suite} {b.year}: {rows:,} rows, "
+                     f"{f'{failed} expectation(s) FAILED' if failed else 'held'} ({time.monotonic() - t1:.1f}s)")
+    return out
+
+
+def _suite_result(gx_suite, batch: Batch, results: list[tuple[bool, dict]], params: dict, run_id):
+    """A GX suite validation result from the DuckDB counts (GX renders it in the Data Docs)."""
+    from great_expectations.core.expectation_validation_result import (
+        ExpectationSuiteValidationResult, ExpectationValidationResult)
+
+    import great_expectations as gx
+
+    evrs = []
+    for expectation, (ok, result) in zip(gx_suite.expectations, results):
+        cfg = expectation.configuration
+        cfg.kwargs = {**sql_expectations.resolve(dict(cfg.kwargs), params), "batch_id": batch.name}
+        evrs.append(ExpectationValidationResult(success=ok, expectation_config=cfg, result=result,
+                                                exception_info={"raised_exception": False,
+                                                                "exception_traceback": None,
+                                                                "exception_message": None}))
+    passed = sum(1 for e in evrs if e.success)
+    return ExpectationSuiteValidationResult(
+        success=passed == len(evrs), results=evrs, suite_name=gx_suite.name,
+        statistics={"evaluated_expectations": len(evrs), "successful_expectations": passed,
+                    "unsuccessful_expectations": len(evrs) - passed,
+                    "success_percent": 100.0 * passed / len(evrs) if evrs else None},
+        suite_parameters={k: v for k, v in params.items()},
+        meta={"great_expectations_version": gx.__version__, "run_id": run_id,
+              "validation_time": run_id.run_time, "batch_spec": {"query": batch.base, "data_asset_name": batch.name},
+              "active_batch_definition": {"datasource_name": "warehouse (DuckDB)",
+                                          "data_connector_name": "sql_expectations",
+                                          "data_asset_name": batch.name, "batch_identifiers": {}},
+              "batch_markers": {}, "batch_parameters": {"year": batch.year},
+              "expectation_suite_name": gx_suite.name},
+        batch_id=batch.name)
+
+
 def run_suites(
     frames: dict[str, pd.DataFrame],
     parameters: dict[str, float],
     docs_dir: Path | None,
     run_key: str,
     project_root: Path | None = None,
-    batches: list[Batch] | None = None,
-    warehouse: Path | None = None,
-    memory_limit: str = "2GB",
+    population: list[tuple[Batch, list[tuple[bool, dict]]]] | None = None,
 ) -> GxRun:
-    """Validate the population `batches` in the DuckDB file `warehouse` (SQL, read-only) and
-    frames[suite] for the sample suites (pandas); Data Docs to docs_dir."""
+    """GX results of the population batches already counted in DuckDB (evaluate_population), the
+    sample suites validated by GX on their pandas frames (frames[suite]); Data Docs to docs_dir."""
     t0 = time.monotonic()
     import great_expectations as gx
     from great_expectations.core.run_identifier import RunIdentifier
+    from great_expectations.data_context.types.resource_identifiers import (
+        ExpectationSuiteIdentifier, ValidationResultIdentifier)
 
     root = Path(project_root or S.project_root())
     infos = {i.name: i for i in S.suite_infos()}
     work = Path(tempfile.mkdtemp(prefix="mujun-gx-"))
-    spill_dirs: list[Path] = []
     try:
         shutil.copytree(root / S.GX_DIR, work / S.GX_DIR, ignore=shutil.ignore_patterns("uncommitted"))
         ctx = gx.get_context(mode="file", project_root_dir=str(work))
@@ -204,34 +261,20 @@ def run_suites(
         run_id = RunIdentifier(run_name=run_key, run_time=dt.datetime.now(dt.timezone.utc))
         runs: dict[str, SuiteRun] = {}
 
-        if batches:
-            if warehouse is None:
-                raise ValueError("population batches need the warehouse file")
-            gx_duckdb.enable()
-            spill = Path(tempfile.mkdtemp(prefix="mujun-gx-spill-"))
-            sql = ctx.data_sources.add_sql(
-                name="warehouse", connection_string=f"duckdb:///{Path(warehouse).resolve()}",
-                kwargs={"connect_args": {"read_only": True, "config": {
-                    "memory_limit": memory_limit, "temp_directory": str(spill), "threads": os.cpu_count() or 2}}})
-            try:
-                for b in batches:
-                    t1 = time.monotonic()
-                    suite = ctx.suites.get(b.suite)
-                    bd = sql.add_query_asset(name=b.name, query=b.query).add_batch_definition_whole_table("year")
-                    vd = ctx.validation_definitions.add(
-                        gx.ValidationDefinition(name=f"audit_{b.name}", data=bd, suite=suite))
-                    params = dict(parameters)
-                    params["min_rows"] = b.min_rows if b.min_rows is not None else 0
-                    res = vd.run(expectation_parameters=params, run_id=run_id, result_format={
-                        "result_format": "SUMMARY", "partial_unexpected_count": EXAMPLES,
-                        "unexpected_index_column_names": list(b.index_columns)})
-                    outcomes = _outcomes(res, b.year)
-                    rows = max((o.element_count for o in outcomes), default=0)
-                    critical = bool((suite.meta or {}).get("critical", infos[b.suite].critical))
-                    _merge(runs, b.suite, critical, rows, outcomes, bool(res.success), time.monotonic() - t1, b.year)
-            finally:
-                gx_duckdb.close_datasource(sql)
-                spill_dirs.append(spill)
+        for b, results in population or []:
+            suite = ctx.suites.get(b.suite)
+            params = {**parameters, "min_rows": b.min_rows if b.min_rows is not None else 0}
+            res = _suite_result(suite, b, results, params, run_id)
+            ctx.validation_results_store.store_validation_results(
+                suite_validation_result=res,
+                suite_validation_result_identifier=ValidationResultIdentifier(
+                    expectation_suite_identifier=ExpectationSuiteIdentifier(name=b.suite),
+                    run_id=run_id, batch_identifier=b.name),
+                expectation_suite_identifier=ExpectationSuiteIdentifier(name=b.suite))
+            outcomes = _outcomes(res, b.year)
+            rows = max((o.element_count for o in outcomes), default=0)
+            critical = bool((suite.meta or {}).get("critical", infos[b.suite].critical))
+            _merge(runs, b.suite, critical, rows, outcomes, bool(res.success), 0.0, b.year)
 
         if frames:
             ds = ctx.data_sources.add_or_update_pandas("audit_frames")
@@ -251,23 +294,13 @@ def run_suites(
         index = None
         if docs_dir is not None:
             ctx.build_data_docs(site_names=[DOCS_SITE])
+            masking.mask_tree(docs_dir)          # example values of raw columns: no person id leaves
             data_docs.make_offline(docs_dir)                      # auditors open it with no network
             data_docs.publish_latest(docs_dir, docs_dir.parent)   # <reports>/data_docs/latest/ (failed runs too)
             index = docs_dir / "index.html"
         return GxRun(suites=runs, docs_index=index, seconds=time.monotonic() - t0)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-        _release_sql_connections()
-        for d in spill_dirs:
-            shutil.rmtree(d, ignore_errors=True)
-
-
-def _release_sql_connections() -> None:
-    """Close every DuckDB connection GX opened: the pipeline's own read-write connection cannot open
-    while a read-only one lives in this process. GX keeps its context (and so its engines) in a
-    module-level project manager, and the file context rebuilds datasources from its store, so the
-    engines are found by type rather than through the datasource object."""
-    gx_duckdb.close_all_engines()
 
 
 # ---------------------------------------------------------------------------------------------

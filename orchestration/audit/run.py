@@ -2,8 +2,9 @@
 
 1. read (one short-lived connection): parameters, the sample (R-AUDIT-1), the population batches
    (one per suite and year) and the sampled subjects' base records (audit.audit_base_records, dbt);
-2. validate every suite with GX: the population batches in DuckDB through GX's SQL engine on its own
-   read-only connection, the sample's records in pandas; Data Docs for the auditors;
+   and the population batches counted by DuckDB on that connection (sql_expectations.py);
+2. GX: the population counts become GX validation results, the sample's records are validated by GX
+   in pandas; Data Docs for the auditors;
 3. turn results into audit.check_results / town_quality / suite_results, write the worklists;
 4. write the audit tables (second short-lived connection, the pipeline's writer).
 """
@@ -55,12 +56,6 @@ class Collected:
     sample: pd.DataFrame
     batches: list[B.Batch]
     frames: dict[str, pd.DataFrame]
-    warehouse: Path
-
-
-def warehouse_file(con) -> Path:
-    return Path(con.execute(
-        "select path from duckdb_databases() where database_name = current_database()").fetchone()[0])
 
 
 def sampled_records(con, sample: pd.DataFrame) -> pd.DataFrame:
@@ -87,7 +82,7 @@ def collect(con, seed: int, drawn_at: dt.datetime, overrides: dict[str, float] |
     if years:
         sample = sample[sample["year"].isin([int(y) for y in years])].reset_index(drop=True)
     return Collected(params, sample, B.population_batches(con, params, years),
-                     {S.CROSS_SUITE: sampled_records(con, sample)}, warehouse_file(con))
+                     {S.CROSS_SUITE: sampled_records(con, sample)})
 
 
 def write_tables(con, tables: dict[str, pd.DataFrame]) -> None:
@@ -112,6 +107,7 @@ def run_audit(
     project_root: Path | None = None,
     overrides: dict[str, float] | None = None,
     years: list[int] | None = None,
+    progress=None,
 ) -> AuditOutcome:
     """connect() yields a DuckDB connection to the pipeline warehouse (DuckDBResource.get_connection)."""
     now = dt.datetime.now()
@@ -121,12 +117,15 @@ def run_audit(
     t0 = time.monotonic()
     with connect() as con:
         c = collect(con, seed, now, overrides, years)
+        t["read_s"] = time.monotonic() - t0
+        t0 = time.monotonic()
+        population = gx_runner.evaluate_population(con, c.batches, c.parameters, project_root, progress)
+        t["population_s"] = time.monotonic() - t0
     params, sample, frames = c.parameters, c.sample, c.frames
-    t["read_s"] = time.monotonic() - t0
 
     t0 = time.monotonic()
     gx_run = gx_runner.run_suites(frames, params, reports_dir / "data_docs" / run_key, run_key, project_root,
-                                  batches=c.batches, warehouse=c.warehouse)
+                                  population=population)
     t["gx_s"] = time.monotonic() - t0
 
     t0 = time.monotonic()

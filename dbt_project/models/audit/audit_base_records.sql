@@ -126,8 +126,7 @@ ledger_records as (
         registry.enterprise_name,
         ledger.area_m2,
         ledger.arrangement,
-        case when landlord_registry.uscc is null and {{ audit_is_person_id('ledger.landlord_id') }}
-             then {{ eval_mask_person_id('ledger.landlord_id') }}
+        case when landlord_registry.uscc is null then {{ mask_person_text('ledger.landlord_id') }}
              else ledger.landlord_id end as landlord_id,
         landlord_registered.registered_m2 as landlord_registered_m2,
         landlord_rented.rented_m2 as landlord_rented_m2,
