@@ -78,8 +78,11 @@ def _mujun_run(data: Path, *extra: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "MUJUN_DATA_DIR": str(data), "DAGSTER_HOME": str(data / "dagster_home")}
     for k in ("MUJUN_WAREHOUSE", "MUJUN_FEEDS", "MUJUN_PUBLISHED", "MUJUN_REPORTS"):
         env.pop(k, None)
-    return subprocess.run([str(BIN / "mujun"), "run", "--years", "2021", *extra], cwd=REPO, env=env,
+    proc = subprocess.run([str(BIN / "mujun"), "run", "--years", "2021", *extra], cwd=REPO, env=env,
                           capture_output=True, text=True, timeout=1200)
+    n = len(list(data.glob("run-*.log")))
+    (data / f"run-{n}.log").write_text(proc.stdout + "\n--- stderr ---\n" + proc.stderr)   # for a failed assert
+    return proc
 
 
 def _gates(db: Path) -> dict[str, tuple]:
