@@ -15,6 +15,7 @@ data/warehouse.duckdb, analysts read data/published/mujun.duckdb.
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import subprocess
 import sys
@@ -139,12 +140,22 @@ def cmd_run(args: argparse.Namespace) -> int:
     result = definitions.defs.resolve_job_def("evaluate").execute_in_process(
         instance=instance, run_config={**quiet, **gate_config}, raise_on_error=False)
     failures = _step_failures(result, "evaluate")
+    published = _published_now(result)
+    # A step that raised inside DuckDBResource.get_connection() leaves its connection open until the
+    # error is collected; this process cannot open the file read-only while it is.
+    del result
+    gc.collect()
+
+    import duckdb
 
     from orchestration.status import print_status
 
-    print_status(settings.warehouse_path(), years)
-    judged = _print_gates(settings.warehouse_path())
-    published = _published_now(result)
+    judged = []
+    try:
+        print_status(settings.warehouse_path(), years)
+        judged = _print_gates(settings.warehouse_path())
+    except duckdb.Error as exc:
+        print(f"\n(summary not available: {exc}; see `mujun status`)")
     # An ingest failure is expected when the operator accepted that year's feed_delivered gate
     # (the refused/missing delivery is then published knowingly); any other failure fails the run.
     accepted_years = {g.year for g in judged if g.status == "accepted" and g.gate.startswith("feed_delivered.")}

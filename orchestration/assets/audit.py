@@ -186,14 +186,19 @@ _GATE_READS = [("publication_gate_measures", "audit"), ("subject_evaluation", "m
 )
 def publication_gates(context: dg.AssetExecutionContext, config: GateConfig, duckdb: DuckDBResource,
                       feeds: FeedsResource):
-    try:
-        requests = [G.parse_acceptance(a, config.reason) for a in config.accept]
-        with duckdb.get_connection() as con:
+    # Errors are raised only after the connection is closed: DuckDBResource.get_connection does not
+    # close on an exception, and the CLI's summary then cannot open the warehouse in this process.
+    error = None
+    with duckdb.get_connection() as con:
+        try:
+            requests = [G.parse_acceptance(a, config.reason) for a in config.accept]
             gates, notes = G.apply_acceptances(con, G.evaluate(con, Path(feeds.root)), requests,
                                                run_id=context.run_id)
             G.write(con, gates)
-    except G.GateError as exc:
-        raise dg.Failure(description=str(exc)) from exc
+        except G.GateError as exc:
+            error = exc
+    if error is not None:
+        raise dg.Failure(description=str(error))
     for note in notes:
         report(context, f"gates: {note}")
     for g in gates:
@@ -216,7 +221,8 @@ def publication_gates(context: dg.AssetExecutionContext, config: GateConfig, duc
                 "audit suite.",
 )
 def publish_warehouse(context: dg.AssetExecutionContext, duckdb: DuckDBResource, run_settings: RunSettings):
-    with duckdb.get_connection() as con:
+    blocked = None
+    with duckdb.get_connection() as con:   # closed before raising (see publication_gates)
         try:
             # audit_suites joins the gate table now that this run's audit is known
             gates = [g for g in G.read(con) if g.gate != G.SUITES_GATE]
@@ -224,8 +230,10 @@ def publish_warehouse(context: dg.AssetExecutionContext, duckdb: DuckDBResource,
             G.write(con, gates)
             result = publish(con, Path(run_settings.published_path))
         except PublicationBlocked as exc:
-            report(context, f"publish: BLOCKED — {exc}")
-            raise dg.Failure(description=str(exc)) from exc
+            blocked = exc
+    if blocked is not None:
+        report(context, f"publish: BLOCKED — {blocked}")
+        raise dg.Failure(description=str(blocked))
     report(context, f"publish: {result.path} ({len(result.tables)} tables, {result.bytes / 1e6:.1f} MB)")
     return dg.MaterializeResult(metadata={
         "path": dg.MetadataValue.path(str(result.path)),
