@@ -6,9 +6,11 @@ it, and os.replace()s it onto the published path. Readers therefore see either t
 publication or the new one, never a half-written file (a reader that already has the old file
 open keeps reading the old file). Any failure leaves the last good publication untouched.
 
-Publication is refused while a critical audit suite failed (audit.suite_results, written by the
-GX audit): Dagster's blocking asset checks already stop the downstream `publish` asset; this is the
-second lock, for any other caller.
+Publication is refused while a publication gate failed (audit.publication_gates, written by
+orchestration/gates.py: feeds delivered, loaded, few rejects, totals stable against Y-1) or a
+critical audit suite failed (audit.suite_results, written by the GX audit). Dagster's dependencies
+and blocking asset checks already stop the downstream `publish` asset; this is the second lock, for
+any other caller.
 """
 from __future__ import annotations
 
@@ -22,7 +24,7 @@ PUBLIC_SCHEMAS = ("marts", "audit", "quarantine", "reference")
 
 
 class PublicationBlocked(RuntimeError):
-    """A critical audit suite failed (or the audit has not run): nothing is published."""
+    """A gate or a critical audit suite failed (or they have not run): nothing is published."""
 
 
 @dataclass
@@ -46,6 +48,20 @@ def critical_failures(con) -> list[str]:
     return [r[0] for r in rows]
 
 
+def gate_failures(con) -> str | None:
+    """The operator's message when a publication gate failed; raises PublicationBlocked without gates."""
+    from orchestration import gates
+
+    exists = con.execute(
+        "select count(*) from information_schema.tables where table_schema = 'audit' and table_name = 'publication_gates'"
+    ).fetchone()[0]
+    if not exists:
+        raise PublicationBlocked("no publication gates (audit.publication_gates missing): evaluate the gates "
+                                 "before publishing")
+    judged = gates.read(con)
+    return gates.blocked_message(judged) if gates.failed(judged) else None
+
+
 def _relations(con, schema: str) -> list[str]:
     return [r[0] for r in con.execute(
         "select table_name from information_schema.tables where table_catalog = current_database() "
@@ -65,6 +81,9 @@ def publish(con, published_path: Path | str, schemas: tuple[str, ...] = PUBLIC_S
         if failed:
             raise PublicationBlocked(
                 f"critical audit suite(s) failed: {', '.join(failed)}; the last publication stays in place")
+        blocked = gate_failures(con)
+        if blocked:
+            raise PublicationBlocked(blocked)
     published_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = published_path.with_name(f".{published_path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
     alias = f"pub_{uuid.uuid4().hex[:8]}"

@@ -1,5 +1,5 @@
 """Publication (orchestration/publish.py): write-then-rename, public schemas only, blocked by a
-failed critical audit suite, and a failed publication leaves the last good one in place."""
+failed critical audit suite or missing publication gates, and a failed publication leaves the last good one in place."""
 from __future__ import annotations
 
 import os
@@ -8,6 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from orchestration import gates
 from orchestration.publish import PublicationBlocked, publish
 
 
@@ -22,6 +23,7 @@ def _warehouse(path: Path, grade: str = "A", critical_ok: bool = True) -> Path:
                 "['R-GRADE-4'] as grade_rules")
     con.execute("create or replace table audit.suite_results as "
                 f"select 'structural_tax_payments' as suite, true as critical, {str(critical_ok).lower()} as success")
+    gates.write(con, [gates.Gate(2021, "reject_share.tax_payments", "passed", "0.0 % rejected", "tax_payments")])
     con.execute("create or replace table quarantine.rejected_rows as select 2021 as year, 'dup' as reason")
     con.execute("create or replace table reference.ref_counties as select '330109' as county_code, '萧山区' as county_name")
     con.close()
@@ -86,6 +88,15 @@ def test_blocked_without_audit(tmp_path):
     with duckdb.connect(str(wh)) as con:
         con.execute("drop table audit.suite_results")
     with pytest.raises(PublicationBlocked, match="no audit results"):
+        _publish(wh, tmp_path / "mujun.duckdb")
+    assert not (tmp_path / "mujun.duckdb").exists()
+
+
+def test_blocked_without_publication_gates(tmp_path):
+    wh = _warehouse(tmp_path / "wh.duckdb")
+    with duckdb.connect(str(wh)) as con:
+        con.execute("drop table audit.publication_gates")
+    with pytest.raises(PublicationBlocked, match="no publication gates"):
         _publish(wh, tmp_path / "mujun.duckdb")
     assert not (tmp_path / "mujun.duckdb").exists()
 

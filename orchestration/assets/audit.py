@@ -7,8 +7,11 @@
   (<reports_dir>/data_docs/<run>/index.html) and the per-town XLSX worklists
   (<reports_dir>/worklists/<year>/<town_code>.xlsx). One asset check per suite
   (`gx_<suite>`); critical suites are blocking, so a failure stops `publish` downstream.
-- `publish` (writer pool): copies marts, audit, quarantine and reference into a new DuckDB file and
-  renames it onto the published path (orchestration/publish.py); refuses when a critical suite failed.
+- `publication_gates` (writer pool): judges every year of the publication (orchestration/gates.py)
+  and writes audit.publication_gates; applies operator acceptances (run config `accept`, `reason`).
+- `publish` (writer pool): adds the audit_suites gate, then copies marts, audit, quarantine and
+  reference into a new DuckDB file and renames it onto the published path (orchestration/publish.py);
+  refuses when a gate failed or a critical suite failed.
 
 Definitions: `from orchestration.assets.audit import audit_assets, audit_checks`.
 """
@@ -19,13 +22,15 @@ import dagster as dg
 from dagster_dbt import get_asset_key_for_model
 from dagster_duckdb import DuckDBResource
 
+from orchestration import gates as G
 from orchestration import settings
 from orchestration.assets.dbt import mujun_dbt_assets
 from orchestration.audit import suites as S
 from orchestration.audit.run import AUDIT_TABLES, run_audit
+from orchestration.feeds.contract import REQUIRED_FEEDS
 from orchestration.progress import report
 from orchestration.publish import PUBLIC_SCHEMAS, PublicationBlocked, publish
-from orchestration.resources import RunSettings
+from orchestration.resources import FeedsResource, RunSettings
 
 
 def _dbt_key(name: str, schema: str) -> "dg.AssetKey | None":
@@ -146,22 +151,80 @@ def _published_dbt_keys() -> list[dg.AssetKey]:
                   key=lambda k: k.to_user_string())
 
 
+class GateConfig(dg.Config):
+    """Operator acceptances of failed gates (`mujun run --accept-gate GATE:YEAR --reason "…"`)."""
+
+    accept: list[str] = []
+    reason: str = ""
+
+
+PUBLICATION_GATES_KEY = dg.AssetKey(["audit", "publication_gates"])
+_GATE_READS = [("publication_gate_measures", "audit"), ("subject_evaluation", "marts"),
+               ("publication_gates", "reference")]
+
+
+@dg.asset(
+    key=PUBLICATION_GATES_KEY,
+    group_name="audit",
+    # Not downstream of random_audit: its blocking checks must not hide the gates' verdict.
+    deps=sorted({k for k in (_dbt_key(n, s) for n, s in _GATE_READS) if k is not None}
+                | {dg.AssetKey(["raw", f]) for f in REQUIRED_FEEDS}, key=lambda k: k.to_user_string()),
+    pool=settings.WRITER_POOL,
+    kinds={"duckdb", "python"},
+    description="Publication gates per year (orchestration/gates.py): required feeds delivered, loaded and "
+                "with a small rejected share, key totals stable against Y-1. Writes audit.publication_gates "
+                "and records operator acceptances in audit.gate_acceptances; a failed gate stops `publish`.",
+)
+def publication_gates(context: dg.AssetExecutionContext, config: GateConfig, duckdb: DuckDBResource,
+                      feeds: FeedsResource):
+    # Errors are raised only after the connection is closed: DuckDBResource.get_connection does not
+    # close on an exception, and the CLI's summary then cannot open the warehouse in this process.
+    error = None
+    with duckdb.get_connection() as con:
+        try:
+            requests = [G.parse_acceptance(a, config.reason) for a in config.accept]
+            gates, notes = G.apply_acceptances(con, G.evaluate(con, Path(feeds.root)), requests,
+                                               run_id=context.run_id)
+            G.write(con, gates)
+        except G.GateError as exc:
+            error = exc
+    if error is not None:
+        raise dg.Failure(description=str(error))
+    for note in notes:
+        report(context, f"gates: {note}")
+    for g in gates:
+        if g.status in (G.FAILED, G.ACCEPTED):
+            report(context, f"gate {g.name} {g.status.upper()}: {g.message}"
+                            + (f" (accepted {g.accepted_at}: {g.accepted_reason})" if g.accepted_reason else ""))
+    counts = {s: sum(g.status == s for g in gates) for s in (G.PASSED, G.FAILED, G.ACCEPTED, G.NOT_APPLICABLE)}
+    report(context, "gates: " + ", ".join(f"{n} {s}" for s, n in counts.items()))
+    return dg.MaterializeResult(metadata={**counts, "failed_gates": ", ".join(g.name for g in G.failed(gates)) or "none"})
+
+
 @dg.asset(
     name="publish",
     group_name="audit",
-    deps=[*AUDIT_KEYS.values(), *_published_dbt_keys()],
+    deps=[*AUDIT_KEYS.values(), PUBLICATION_GATES_KEY, *_published_dbt_keys()],
     pool=settings.WRITER_POOL,
     kinds={"duckdb"},
     description="The analysts' DuckDB file (marts, audit, quarantine, reference), written to a new file "
-                "and renamed onto the published path; blocked by a failed critical audit suite.",
+                "and renamed onto the published path; blocked by a failed publication gate or critical "
+                "audit suite.",
 )
 def publish_warehouse(context: dg.AssetExecutionContext, duckdb: DuckDBResource, run_settings: RunSettings):
-    with duckdb.get_connection() as con:
+    blocked = None
+    with duckdb.get_connection() as con:   # closed before raising (see publication_gates)
         try:
+            # audit_suites joins the gate table now that this run's audit is known
+            gates = [g for g in G.read(con) if g.gate != G.SUITES_GATE]
+            gates += G.suite_gates(con, sorted({g.year for g in gates}))
+            G.write(con, gates)
             result = publish(con, Path(run_settings.published_path))
         except PublicationBlocked as exc:
-            report(context, f"publish: BLOCKED — {exc}")
-            raise dg.Failure(description=str(exc)) from exc
+            blocked = exc
+    if blocked is not None:
+        report(context, f"publish: BLOCKED — {blocked}")
+        raise dg.Failure(description=str(blocked))
     report(context, f"publish: {result.path} ({len(result.tables)} tables, {result.bytes / 1e6:.1f} MB)")
     return dg.MaterializeResult(metadata={
         "path": dg.MetadataValue.path(str(result.path)),
@@ -172,5 +235,5 @@ def publish_warehouse(context: dg.AssetExecutionContext, duckdb: DuckDBResource,
     })
 
 
-audit_assets = [random_audit, publish_warehouse]
+audit_assets = [random_audit, publication_gates, publish_warehouse]
 audit_checks: list = []   # every audit check is declared on random_audit (check_specs)
