@@ -3,9 +3,9 @@
 Holding the run lock (orchestration/runlock.py) proves that no other `mujun run` on this data dir
 is alive, so whatever a run left behind belongs to a dead process:
 
-- Dagster runs still STARTED / STARTING / QUEUED / … are marked failed, and every concurrency
-  slot or pending step a run still holds in the instance is freed. A killed run keeps its
-  `duckdb_writer` slot forever otherwise, and every later run waits for it without end.
+- Dagster runs still STARTED / STARTING / QUEUED / … whose processes are gone are marked failed,
+  and the concurrency slots and pending steps of every run that is not alive are freed. A killed
+  run keeps its `duckdb_writer` slot forever otherwise, and every later run waits for it without end.
 - files a killed run was writing are removed: the publication's `.<name>.<pid>.<hex>.tmp` files
   (only those of dead PIDs: another data dir may publish to the same path), the run's temp folder
   (<data_dir>/tmp: ingestion copies, GX work folders), worklists' `*.xlsx.tmp`, and the Data Docs
@@ -52,33 +52,54 @@ def run_tmp_dir(data_dir: Path) -> Path:
 
 
 def recover_dagster(instance) -> tuple[list[str], list[str]]:
-    """Fail every unfinished run and free every held slot; only safe while no run is alive."""
+    """Fail every unfinished run whose processes are gone; free the slots of every run not alive.
+
+    A run's processes are the PIDs its events were written from (Dagster records one per event).
+    Runs of `mujun run` die with it; a run the Dagster UI launched has its own live worker and is
+    left alone.
+    """
     from dagster._core.storage.dagster_run import NOT_FINISHED_STATUSES, RunsFilter
 
     failed = []
     for record in instance.get_run_records(filters=RunsFilter(statuses=NOT_FINISHED_STATUSES)):
         run = record.dagster_run
-        instance.report_run_failed(run, message=KILLED_MESSAGE)
-        failed.append(run.run_id)
+        if not _run_alive(instance, run.run_id):
+            instance.report_run_failed(run, message=KILLED_MESSAGE)
+            failed.append(run.run_id)
     storage = instance.event_log_storage
     if not storage.supports_global_concurrency_limits:
         return failed, []
-    holders = set(storage.get_concurrency_run_ids())              # pending / assigned steps
+    holders = set(storage.get_concurrency_run_ids())                 # pending / assigned steps
     for key in storage.get_concurrency_keys():
         holders |= storage.get_concurrency_info(key).active_run_ids  # claimed slots
+    freed = []
     for run_id in sorted(holders):
-        storage.free_concurrency_slots_for_run(run_id)
-    return failed, sorted(holders)
+        run = instance.get_run_by_id(run_id)
+        if run is None or run.is_finished or run_id in failed:
+            storage.free_concurrency_slots_for_run(run_id)
+            freed.append(run_id)
+    return failed, freed
+
+
+def _run_alive(instance, run_id: str) -> bool:
+    pids = {e.dagster_event.pid for e in instance.all_logs(run_id)
+            if e.dagster_event is not None and e.dagster_event.pid}
+    return any(_pid_alive(pid) for pid in pids if pid != os.getpid())
 
 
 def _pid_alive(pid: int) -> bool:
+    """A live process that could be a Dagster worker (a reused PID of another program is not)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
-        return True
-    return True
+        pass
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").lower()
+    except OSError:
+        return True   # no /proc (macOS): trust the PID
+    return any(word in cmdline for word in ("python", "dagster", "mujun"))
 
 
 def _remove(path: Path, removed: list[Path]) -> None:
@@ -100,7 +121,7 @@ def remove_leftovers(data_dir: Path, published: Path, reports: Path, failed_runs
     if published.parent.is_dir():
         for child in sorted(published.parent.iterdir()):
             m = pattern.match(child.name)
-            if m and not _pid_alive(int(m[1])):
+            if m and not (int(m[1]) != os.getpid() and _pid_alive(int(m[1]))):
                 _remove(child, removed)
     worklists = reports / "worklists"
     if worklists.is_dir():
