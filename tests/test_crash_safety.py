@@ -246,6 +246,7 @@ def test_an_analyst_holding_the_warehouse_makes_the_run_fail_fast_naming_pid_and
 def test_the_pipeline_holds_the_warehouse_between_steps(tmp_path, feeds):
     """While a run works, an analyst's read-only open is refused (no half-built warehouse to read)."""
     data = tmp_path / "data"
+    _empty_warehouse(data / "warehouse.duckdb")   # an earlier run's warehouse, which analysts could open
     run = Run(data, feeds)
     try:
         run.wait_until(lambda: run.saw(r"preparing the dbt manifest"), timeout=120, what="start of the run")
