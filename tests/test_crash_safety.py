@@ -141,8 +141,8 @@ def _tmp_has(data: Path, prefix: str) -> bool:
 
 # Where to kill, read from what the run prints and writes while it works.
 STAGES = {
-    # an ingestion temp folder exists while a feed is being loaded
-    "ingest": lambda run: run.saw(r"ingesting 2021") and _tmp_has(run.data_dir, "mujun-ingest-"),
+    # the first feed of the year is loaded, seventeen are still to come
+    "ingest": lambda run: run.saw(r"\] 2021 \w+: (loaded|unchanged)"),
     # dbt has built part of the marts and is still going
     "dbt": lambda run: run.saw(r"dbt: built marts\."),
     # GX validates in its work folder
