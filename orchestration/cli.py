@@ -94,7 +94,48 @@ def _feed_years(root: Path) -> list[int]:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    """One run per data dir (runlock), started only after the wreckage of killed runs is cleared."""
     _apply_paths(args)
+    from orchestration import runlock, settings
+    from orchestration.warehouse_guard import GUARD, WarehouseInUse
+
+    try:
+        lock = runlock.acquire(settings.data_dir(), wait=args.wait, say=lambda m: print(f"mujun: {m}", flush=True))
+    except runlock.RunInProgress as exc:
+        raise SystemExit(f"mujun: {exc}")
+    try:
+        # Held from here to the end of the run (lent to dbt while it builds): fail fast if an
+        # analyst holds the file, and no analyst can open a half-built warehouse between steps.
+        settings.warehouse_path().parent.mkdir(parents=True, exist_ok=True)
+        try:
+            GUARD.hold(settings.warehouse_path())
+        except WarehouseInUse as exc:
+            raise SystemExit(f"mujun: {exc}")
+        return _run_locked(args)
+    finally:
+        GUARD.release()
+        lock.release()
+
+
+def _recover(instance) -> None:
+    """With the run lock held: fail dead runs, free their slots, clear their leftovers."""
+    import tempfile
+
+    from orchestration import recovery, settings
+    from orchestration.progress import say
+
+    done = recovery.recover(instance, settings.data_dir(), settings.published_path(), settings.reports_dir())
+    if done.summary():
+        say(done.summary())
+    # Every temp file of this run (ingestion copies, GX work folders, dbt) goes under the data dir,
+    # where the next run can clear it if this one is killed.
+    tmp = recovery.run_tmp_dir(settings.data_dir())
+    tmp.mkdir(parents=True, exist_ok=True)
+    os.environ["TMPDIR"] = str(tmp)
+    tempfile.tempdir = str(tmp)
+
+
+def _run_locked(args: argparse.Namespace) -> int:
     os.environ["MUJUN_PROGRESS"] = "1"
     os.environ["MUJUN_AUDIT_SEED"] = str(args.audit_seed)
     from orchestration import settings
@@ -127,6 +168,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from orchestration import definitions
 
     instance = dg.DagsterInstance.get()
+    _recover(instance)
     quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
     ingest_failures: list[tuple[int, str]] = []
     for year in years:
@@ -145,6 +187,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     # error is collected; this process cannot open the file read-only while it is.
     del result
     gc.collect()
+    from orchestration.warehouse_guard import GUARD
+
+    GUARD.release()   # the run's writing is over: status below reads the file like anyone else
 
     import duckdb
 
@@ -231,11 +276,20 @@ def _step_failures(result, label: str) -> list[str]:
     for event in result.all_events:
         if event.is_step_failure:
             data = event.step_failure_data
-            message = data.error.message.strip().splitlines()[0] if data and data.error else "failed"
+            message = _error_reason(data.error) if data and data.error else "failed"
             if data and data.user_failure_data and data.user_failure_data.description:
                 message = data.user_failure_data.description
             out.append(f"{label}: {event.step_key}: {message}")
     return out
+
+
+def _error_reason(error) -> str:
+    """First line of the error that says why: Dagster's wrappers ("Error occurred while executing
+    op …") hide the user error (e.g. DuckDB's lock message) in their cause."""
+    while error.cause is not None and error.cls_name and error.cls_name.startswith("Dagster"):
+        error = error.cause
+    lines = error.message.strip().splitlines()
+    return lines[0] if lines else error.cls_name or "failed"
 
 
 # --------------------------------------------------------------------------- explain / status / export
@@ -339,6 +393,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help="publish although this failed publication gate, e.g. reject_share.tax_payments:2021 "
                          "(repeatable; recorded in audit.gate_acceptances and shown in audit.publication_gates)")
     sp.add_argument("--reason", help="why the accepted gate(s) may be published (required with --accept-gate)")
+    sp.add_argument("--wait", action="store_true",
+                    help="if another run is in progress on the data dir, wait for it to finish instead of refusing")
     sp.set_defaults(func=cmd_run)
 
     sp = sub.add_parser("generate", help="write synthetic departmental feeds",

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
@@ -11,6 +12,23 @@ from dagster_duckdb import DuckDBResource
 
 from orchestration import settings
 from orchestration.project import dbt_project
+from orchestration.warehouse_guard import WarehouseInUse, connect_writer
+
+
+class WarehouseResource(DuckDBResource):
+    """The pipeline warehouse: one connection attempt, and a lock held by someone else fails the step
+    at once with the holder's PID and the published path (orchestration/warehouse_guard.py)."""
+
+    @contextmanager
+    def get_connection(self):
+        try:
+            conn = connect_writer(self.database, self.connection_config)
+        except WarehouseInUse as exc:
+            raise dg.Failure(description=str(exc), metadata={"holder_pid": exc.pid or 0}) from exc
+        try:
+            yield conn
+        finally:
+            conn.close()
 
 
 class FeedsResource(dg.ConfigurableResource):
@@ -30,7 +48,7 @@ class RunSettings(dg.ConfigurableResource):
 def build_resources() -> dict:
     settings.export_env()
     return {
-        "duckdb": DuckDBResource(database=str(settings.warehouse_path())),
+        "duckdb": WarehouseResource(database=str(settings.warehouse_path())),
         # The venv's dbt, so it works without an activated venv (CI, `make`).
         "dbt": DbtCliResource(project_dir=dbt_project, profiles_dir=str(settings.DBT_PROFILES_DIR),
                               dbt_executable=str(Path(sys.executable).parent / "dbt")),

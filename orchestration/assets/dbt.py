@@ -14,6 +14,7 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 from orchestration import settings
 from orchestration.progress import say
 from orchestration.project import dbt_project
+from orchestration.warehouse_guard import GUARD, WarehouseInUse
 
 
 class MujunDbtTranslator(DagsterDbtTranslator):
@@ -37,15 +38,20 @@ TRANSLATOR = MujunDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_ass
 def mujun_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     # `build` runs seeds, models, data tests and unit tests in dependency order.
     built = 0
-    for event in dbt.cli(["build"], context=context).stream():
-        if isinstance(event, dg.Output):
-            key = context.asset_key_for_output(event.output_name)
-        else:
-            key = getattr(event, "asset_key", None)
-        if isinstance(event, (dg.Output, dg.MaterializeResult, dg.AssetMaterialization)) and key is not None:
-            built += 1
-            # Progress on the terminal for the public layers; the rest is counted.
-            if key.path[0] in ("marts", "audit"):
-                say(f"dbt: built {'.'.join(key.path)} ({built} nodes so far)")
-        yield event
+    try:
+        # dbt is another process: the run's lock on the warehouse is lent to it for the build.
+        with GUARD.released_for(settings.warehouse_path()):
+            for event in dbt.cli(["build"], context=context).stream():
+                if isinstance(event, dg.Output):
+                    key = context.asset_key_for_output(event.output_name)
+                else:
+                    key = getattr(event, "asset_key", None)
+                if isinstance(event, (dg.Output, dg.MaterializeResult, dg.AssetMaterialization)) and key is not None:
+                    built += 1
+                    # Progress on the terminal for the public layers; the rest is counted.
+                    if key.path[0] in ("marts", "audit"):
+                        say(f"dbt: built {'.'.join(key.path)} ({built} nodes so far)")
+                yield event
+    except WarehouseInUse as exc:
+        raise dg.Failure(description=str(exc)) from exc
     say(f"dbt build finished: {built} nodes materialized")
