@@ -51,18 +51,43 @@ def _apply_paths(args: argparse.Namespace) -> None:
 
 
 # --------------------------------------------------------------------------- prepare
-def prepare_manifest(quiet: bool = False) -> Path:
-    """`dbt parse` into target/ — the manifest dagster-dbt loads (never parsed at import)."""
+def _dbt_sources_fingerprint() -> str:
+    """sha256 over every file dbt parses (models, macros, tests, seeds, project and profiles)."""
+    import hashlib
+
+    from orchestration import settings
+
+    h = hashlib.sha256()
+    roots = [settings.REPO_ROOT / "dbt_project", settings.SEEDS_DIR]
+    files = [settings.REPO_ROOT / "dbt_project.yml"]
+    for root in roots:
+        files += [p for p in root.rglob("*") if p.is_file() and "dbt_packages" not in p.parts]
+    for f in sorted(files):
+        h.update(str(f.relative_to(settings.REPO_ROOT)).encode())
+        h.update(f.read_bytes())
+    return h.hexdigest()
+
+
+def prepare_manifest(quiet: bool = False, force: bool = False) -> Path:
+    """`dbt parse` into target/ — the manifest dagster-dbt loads (never parsed at import). Skipped
+    when the manifest was parsed from exactly the current dbt files (a parse costs 5–35 s a run)."""
     from orchestration import settings
 
     settings.export_env()
+    manifest = settings.REPO_ROOT / "target" / "manifest.json"
+    stamp = manifest.with_name(".mujun-manifest.sha256")
+    fingerprint = _dbt_sources_fingerprint()
+    if not force and manifest.is_file() and stamp.is_file() and stamp.read_text().strip() == fingerprint:
+        if not quiet:
+            print(f"dbt manifest current: {manifest}")
+        return manifest
     cmd = [str(Path(sys.executable).parent / "dbt"), "parse", "--quiet",
            "--project-dir", str(settings.DBT_PROJECT_DIR), "--profiles-dir", str(settings.DBT_PROFILES_DIR)]
     proc = subprocess.run(cmd, cwd=settings.REPO_ROOT, capture_output=True, text=True)
     if proc.returncode != 0:
         sys.stderr.write(proc.stdout + proc.stderr)
         raise SystemExit(f"mujun: dbt parse failed (exit {proc.returncode}); see the messages above")
-    manifest = settings.REPO_ROOT / "target" / "manifest.json"
+    stamp.write_text(fingerprint + "\n")
     if not quiet:
         print(f"dbt manifest ready: {manifest}")
     return manifest
@@ -70,7 +95,7 @@ def prepare_manifest(quiet: bool = False) -> Path:
 
 def cmd_prepare(args: argparse.Namespace) -> int:
     _apply_paths(args)
-    prepare_manifest()
+    prepare_manifest(force=True)
     return 0
 
 
