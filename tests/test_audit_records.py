@@ -56,8 +56,13 @@ def test_finding_on_above_scale_moves_a_park_list(warehouse, tmp_path):
             join raw.parks p on p.year = m.year and p.park_id = m.park_id
             join raw.stats_enterprise_annual s on s.year = m.year and s.uscc = m.uscc
             join raw.stats_enterprise_annual s0 on s0.year = m.year - 1 and s0.uscc = m.uscc
+            join intermediate.int_leader_park_measures pm on pm.year = m.year and pm.park_id = m.park_id
             where m.year = 2021 and p.park_type = 'micro_park' and p.eligible
               and not s.above_scale and not s0.above_scale
+              -- below the best park: one more cultivated enterprise raises its score (the best one's
+              -- stays at the full score while the others fall)
+              and pm.cultivated_enterprises < (select max(cultivated_enterprises) from intermediate.int_leader_park_measures
+                                               where year = 2021 and park_type = 'micro_park')
             order by m.park_id, m.uscc limit 1""").fetchone()
         assert pick, "the county sample has no micro-park member below scale in 2020 and 2021"
         park, uscc = pick
