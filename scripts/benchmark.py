@@ -94,9 +94,13 @@ def step_audit(d: Path, scale: str, years: list[int]) -> dict:
         finally:
             con.close()
 
-    outcome = run_audit(connect, seed=20211, reports_dir=d / "reports", years=years)
+    outcome = run_audit(connect, seed=20211, reports_dir=d / "reports", years=years,
+                        progress=lambda line: print(line, flush=True))
     failed = outcome.critical_failures
-    return {"note": f"critical failures: {', '.join(failed) if failed else 'none'}"}
+    t = outcome.timings
+    phases = ", ".join(f"{k[:-2]} {v:.1f}" for k, v in t.items())
+    return {"note": f"{len(outcome.sample):,} sampled; {phases} s; "
+                     f"critical failures: {', '.join(failed) if failed else 'none'}"}
 
 
 STEPS = {"generate": step_generate, "ingest": step_ingest, "evaluate": step_evaluate, "audit": step_audit}

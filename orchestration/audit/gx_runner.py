@@ -325,14 +325,15 @@ def _columns(kwargs: dict) -> list[str]:
     return [kwargs[k] for k in ("column", "column_A", "column_B") if kwargs.get(k)]
 
 
-def _expected(o: ExpectationOutcome, row) -> str:
+def _expected(o: ExpectationOutcome, frame: pd.DataFrame) -> pd.Series | str:
+    """What the check expects, per record (pair checks name the other value) or for all records."""
     k = o.kwargs
     if o.type == "expect_column_pair_values_a_to_be_greater_than_b":
         ge = "≥" if k.get("or_equal") else ">"
         le = "≤" if k.get("or_equal") else "<"
         if o.meta.get("observed") == k["column_B"]:
-            return f"{le} {k['column_A']} = {_fmt(row[k['column_A']])}"
-        return f"{ge} {k['column_B']} = {_fmt(row[k['column_B']])}"
+            return f"{le} {k['column_A']} = " + frame[k["column_A"]].map(_fmt).astype(str)
+        return f"{ge} {k['column_B']} = " + frame[k["column_B"]].map(_fmt).astype(str)
     if o.type == "expect_column_values_to_be_between":
         lo, hi = k.get("min_value"), k.get("max_value")
         left = "(" if k.get("strict_min") else "["
@@ -343,59 +344,72 @@ def _expected(o: ExpectationOutcome, row) -> str:
     return o.type
 
 
+RECORD_COLUMNS = ["row_id", "year", "subject_id", "subject_key", "town_code", "subject_name", "record_type",
+                  "source_feed", "record_key", "uscc", "enterprise_name", "check", "rule_id", "label_zh", "field",
+                  "passed", "observed_value", "expected"]
+
+
 def record_results(frame: pd.DataFrame, run: SuiteRun) -> pd.DataFrame:
-    """One row per (record, check) that the check applied to: passed, observed and expected."""
-    rows = []
-    by_id = frame.set_index("row_id", drop=False)
+    """One row per (record, check) that the check applied to: passed, observed and expected
+    (column-wise: the province sample has ~10^5 records)."""
+    parts = []
     for o in run.expectations:
         cols = _columns(o.kwargs)
         if not cols or any(c not in frame.columns for c in cols):
             continue
-        applicable = by_id[by_id[cols].notna().all(axis=1)]
-        bad = set(o.unexpected_row_ids)
-        observed_col = o.meta.get("observed", cols[0])
-        for rid, row in applicable.iterrows():
-            rows.append({
-                "row_id": int(rid), "year": int(row["year"]), "subject_id": row["subject_id"],
-                "town_code": row["town_code"], "subject_name": row.get("subject_name"),
-                "record_type": row["record_type"], "source_feed": row["source_feed"],
-                "record_key": row["record_key"], "uscc": row.get("uscc"),
-                "enterprise_name": row.get("enterprise_name"),
-                "check": o.check, "rule_id": o.rule_id, "label_zh": o.meta.get("label_zh", o.check),
-                "field": o.meta.get("field"), "passed": int(rid) not in bad,
-                "observed_value": _fmt(row[observed_col]), "expected": _expected(o, row),
-            })
-    cols = ["row_id", "year", "subject_id", "town_code", "subject_name", "record_type", "source_feed",
-            "record_key", "uscc", "enterprise_name", "check", "rule_id", "label_zh", "field", "passed",
-            "observed_value", "expected"]
-    return pd.DataFrame(rows, columns=cols)
+        app = frame[frame[cols].notna().all(axis=1)]
+        if app.empty:
+            continue
+        part = pd.DataFrame({c: app[c] if c in app.columns else None for c in RECORD_COLUMNS[:11]})
+        part["check"], part["rule_id"] = o.check, o.rule_id
+        part["label_zh"], part["field"] = o.meta.get("label_zh", o.check), o.meta.get("field")
+        part["passed"] = ~app["row_id"].isin(set(o.unexpected_row_ids))
+        part["observed_value"] = app[o.meta.get("observed", cols[0])].map(_fmt)
+        part["expected"] = _expected(o, app)
+        parts.append(part)
+    if not parts:
+        return pd.DataFrame(columns=RECORD_COLUMNS)
+    out = pd.concat(parts, ignore_index=True)[RECORD_COLUMNS]
+    out["row_id"] = out["row_id"].astype("int64")
+    out["year"] = out["year"].astype("int64")
+    return out
 
 
 def subject_results(records: pd.DataFrame, checked_at: dt.datetime) -> pd.DataFrame:
-    """audit.check_results: one row per year x subject x check (all its records must hold)."""
-    out = []
-    cols = ["year", "subject_id", "town_code", "check", "rule_id", "passed", "observed_value", "expected",
-            "source_feed", "record_keys", "records_checked", "records_failed", "checked_at"]
+    """audit.check_results: one row per year x subject x check (all its records must hold). The
+    records shown are the failed ones (else all), at most 5 in observed_value / expected."""
+    cols = ["year", "subject_id", "subject_key", "town_code", "check", "rule_id", "passed", "observed_value",
+            "expected", "source_feed", "record_keys", "records_checked", "records_failed", "checked_at"]
     if records.empty:
-        return pd.DataFrame(out, columns=cols)
-    for (year, subject_id, check), g in records.groupby(["year", "subject_id", "check"], sort=True):
-        failed = g[~g["passed"]]
-        shown = failed if len(failed) else g
-        if len(g) == 1:
-            observed, expected = g.iloc[0]["observed_value"], g.iloc[0]["expected"]
-        else:
-            observed = "; ".join(f"{r.record_key}: {r.observed_value}" for r in shown.head(5).itertuples())
-            expected = shown.iloc[0]["expected"] if shown["expected"].nunique() == 1 else \
-                "; ".join(f"{r.record_key}: {r.expected}" for r in shown.head(5).itertuples())
-        out.append({
-            "year": int(year), "subject_id": subject_id, "town_code": g.iloc[0]["town_code"],
-            "check": check, "rule_id": g.iloc[0]["rule_id"], "passed": bool(len(failed) == 0),
-            "observed_value": observed, "expected": expected, "source_feed": g.iloc[0]["source_feed"],
-            "record_keys": list(shown["record_key"].astype(str)),
-            "records_checked": int(len(g)), "records_failed": int(len(failed)),
-            "checked_at": pd.Timestamp(checked_at).floor("s"),
-        })
-    return pd.DataFrame(out, columns=cols)
+        return pd.DataFrame(columns=cols)
+    keys = ["year", "subject_key", "check"]
+    r = records.sort_values(keys + ["row_id"]).copy()
+    r["failed"] = ~r["passed"]
+    g = r.groupby(keys, sort=True)
+    out = g.agg(subject_id=("subject_id", "first"), town_code=("town_code", "first"),
+                rule_id=("rule_id", "first"), source_feed=("source_feed", "first"),
+                records_checked=("row_id", "size"), records_failed=("failed", "sum")).reset_index()
+    r["group_failed"] = g["failed"].transform("sum")
+    shown = r[r["failed"] | (r["group_failed"] == 0)]
+    keys_shown = shown.groupby(keys, sort=True)["record_key"].agg(lambda s: list(s.astype(str)))
+    top = shown.groupby(keys, sort=True).head(5).copy()
+    top["obs_item"] = top["record_key"].astype(str) + ": " + top["observed_value"].astype(str)
+    top["exp_item"] = top["record_key"].astype(str) + ": " + top["expected"].astype(str)
+    tg = top.groupby(keys, sort=True)
+    joined = pd.DataFrame({
+        "first_observed": tg["observed_value"].first(), "first_expected": tg["expected"].first(),
+        "observed_items": tg["obs_item"].agg("; ".join), "expected_items": tg["exp_item"].agg("; ".join),
+        "expected_kinds": shown.groupby(keys, sort=True)["expected"].nunique()})
+    out = out.join(joined, on=keys).join(keys_shown.rename("record_keys"), on=keys)
+    single = out["records_checked"] == 1
+    out["observed_value"] = out["first_observed"].where(single, out["observed_items"])
+    out["expected"] = out["first_expected"].where(single | (out["expected_kinds"] == 1), out["expected_items"])
+    out["passed"] = out["records_failed"] == 0
+    out["records_checked"] = out["records_checked"].astype("int64")
+    out["records_failed"] = out["records_failed"].astype("int64")
+    out["year"] = out["year"].astype("int64")
+    out["checked_at"] = pd.Timestamp(checked_at).floor("s")
+    return out.sort_values(["year", "subject_id", "check"]).reset_index(drop=True)[cols]
 
 
 def town_quality(check_results: pd.DataFrame, sample: pd.DataFrame) -> pd.DataFrame:
