@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import subprocess
 import sys
 import time
@@ -88,8 +89,36 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 
 # --------------------------------------------------------------------------- run
+_YEAR_FOLDER = re.compile(r"[0-9]{4}", re.ASCII)   # not str.isdigit: '²⁰²¹' and '２０２１' are digits too
+
+
+def _is_year_folder(p: Path) -> bool:
+    from orchestration import settings
+
+    return (p.is_dir() and _YEAR_FOLDER.fullmatch(p.name) is not None
+            and settings.FIRST_YEAR <= int(p.name) <= settings.LAST_YEAR)
+
+
 def _feed_years(root: Path) -> list[int]:
-    return sorted(int(p.name) for p in root.iterdir() if p.is_dir() and p.name.isdigit()) if root.exists() else []
+    """Year folders (four ASCII digits, a supported year) under the feeds root."""
+    return sorted(int(p.name) for p in root.iterdir() if _is_year_folder(p)) if root.is_dir() else []
+
+
+def _not_year_folders(root: Path) -> list[str]:
+    """Other folders under the feeds root: ignored, and listed once so nobody wonders why."""
+    if not root.is_dir():
+        return []
+    return sorted(p.name for p in root.iterdir() if p.is_dir() and not _is_year_folder(p)
+                  and not p.name.startswith("."))
+
+
+def _check_supported(years: list[int]) -> None:
+    from orchestration import settings
+
+    outside = [y for y in years if not settings.FIRST_YEAR <= y <= settings.LAST_YEAR]
+    if outside:
+        raise SystemExit(f"mujun: year(s) {', '.join(map(str, outside))} outside the supported range "
+                         f"{settings.FIRST_YEAR}–{settings.LAST_YEAR} (settings.FIRST_YEAR..LAST_YEAR)")
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -107,6 +136,11 @@ def cmd_run(args: argparse.Namespace) -> int:
             f"into {feeds_root}")
         generate(feeds_root, scale="county", years=_years(DEFAULT_YEARS), seed=DEFAULT_SEED, progress=say)
     years = _years(args.years) or _feed_years(feeds_root)
+    _check_supported(years)
+    stray = _not_year_folders(feeds_root)
+    if stray:
+        say(f"ignored, not a year folder: {', '.join(stray)} "
+            f"(supported {settings.FIRST_YEAR}–{settings.LAST_YEAR})")
     if not years:
         raise SystemExit(f"mujun: no year folders (e.g. 2021/) under {feeds_root}")
     missing = [y for y in years if not (feeds_root / str(y)).is_dir()]
@@ -154,12 +188,21 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _root_cause(error) -> str:
+    """The first line of the innermost cause: Dagster wraps what the step raised in "Error occurred
+    while executing op ..." and the reason a person can act on (No space left on device) is below."""
+    while error.cause is not None:
+        error = error.cause
+    lines = error.message.strip().splitlines()
+    return lines[0] if lines else error.cls_name or "failed"
+
+
 def _step_failures(result, label: str) -> list[str]:
     out = []
     for event in result.all_events:
         if event.is_step_failure:
             data = event.step_failure_data
-            message = data.error.message.strip().splitlines()[0] if data and data.error else "failed"
+            message = _root_cause(data.error) if data and data.error else "failed"
             if data and data.user_failure_data and data.user_failure_data.description:
                 message = data.user_failure_data.description
             out.append(f"{label}: {event.step_key}: {message}")
