@@ -306,6 +306,10 @@ def build_parser() -> argparse.ArgumentParser:
     paths(sp)
     sp.add_argument("--years", help="data years to ingest, e.g. 2020,2021 (default: every year folder)")
     sp.add_argument("--audit-seed", type=int, default=20211, help="seed of the random audit sample (R-AUDIT-1)")
+    from orchestration.feeds import limits
+
+    sp.epilog = ("Limits on delivered files (a file over one is refused, naming the limit; set the env var "
+                 "to raise it): " + limits.describe() + ".")
     sp.set_defaults(func=cmd_run)
 
     sp = sub.add_parser("generate", help="write synthetic departmental feeds",

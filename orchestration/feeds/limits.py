@@ -21,8 +21,6 @@ import os
 import zipfile
 from dataclasses import dataclass
 
-import numpy as np
-
 from orchestration.feeds.errors import FileProblem
 
 MiB = 1024 * 1024
@@ -83,6 +81,8 @@ class LineMeter:
         self.longest_line = 0
 
     def feed(self, chunk: bytes) -> None:
+        import numpy as np   # here, not at import: `mujun --help` lists the limits without numpy
+
         b = np.frombuffer(chunk, dtype=np.uint8)
         nl = np.flatnonzero(b == 10)
         n_quotes = chunk.count(b'"')

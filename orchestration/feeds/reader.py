@@ -5,7 +5,9 @@ Steps (feeds.md "Parsing rules"):
 1. :func:`scan_year` finds ``<feeds_root>/<year>/<feed>.csv|.xlsx`` (case-insensitive) and lists
    every other file as ignored; a feed delivered as both .csv and .xlsx is a conflict.
 2. :func:`inspect_file` streams the bytes once: sha256, strict UTF-8 decoding (BOM allowed), else
-   strict GB18030; binary content (NUL bytes, a zip in a .csv) is refused.
+   strict GB18030; binary content (NUL bytes, a zip in a .csv) is refused, and so is a file whose
+   longest record is over MUJUN_MAX_LINE_BYTES or an .xlsx over its size limits (feeds/limits.py).
+   A feed file that is a symbolic link leading outside the feeds root is refused before reading.
 3. ``.xlsx`` is converted to a UTF-8 CSV (openpyxl read_only, first sheet, header on the first
    non-empty row; date cells as YYYY-MM-DD, integral floats without ``.0``). This is the only
    per-row Python loop.
