@@ -364,4 +364,4 @@ def test_write_failure_during_publication_keeps_its_reason(quoted_run):
     summary = run.stdout
     assert "evaluate: publish:" in summary, summary
     assert "File too large" in summary, summary            # the OS's reason, not "Error occurred ..."
-    assert not target.exists() and not list(target.parent.glob("*.tmp"))
+    assert not target.exists() and not list(target.parent.glob(".*tmp*"))   # no half-written file left
