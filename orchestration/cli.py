@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import gc
 import os
+import re
 import subprocess
 import sys
 import time
@@ -114,8 +115,36 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 
 # --------------------------------------------------------------------------- run
+_YEAR_FOLDER = re.compile(r"[0-9]{4}", re.ASCII)   # not str.isdigit: '²⁰²¹' and '２０２１' are digits too
+
+
+def _is_year_folder(p: Path) -> bool:
+    from orchestration import settings
+
+    return (p.is_dir() and _YEAR_FOLDER.fullmatch(p.name) is not None
+            and settings.FIRST_YEAR <= int(p.name) <= settings.LAST_YEAR)
+
+
 def _feed_years(root: Path) -> list[int]:
-    return sorted(int(p.name) for p in root.iterdir() if p.is_dir() and p.name.isdigit()) if root.exists() else []
+    """Year folders (four ASCII digits, a supported year) under the feeds root."""
+    return sorted(int(p.name) for p in root.iterdir() if _is_year_folder(p)) if root.is_dir() else []
+
+
+def _not_year_folders(root: Path) -> list[str]:
+    """Other folders under the feeds root: ignored, and listed once so nobody wonders why."""
+    if not root.is_dir():
+        return []
+    return sorted(p.name for p in root.iterdir() if p.is_dir() and not _is_year_folder(p)
+                  and not p.name.startswith("."))
+
+
+def _check_supported(years: list[int]) -> None:
+    from orchestration import settings
+
+    outside = [y for y in years if not settings.FIRST_YEAR <= y <= settings.LAST_YEAR]
+    if outside:
+        raise SystemExit(f"mujun: year(s) {', '.join(map(str, outside))} outside the supported range "
+                         f"{settings.FIRST_YEAR}–{settings.LAST_YEAR} (settings.FIRST_YEAR..LAST_YEAR)")
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -175,6 +204,11 @@ def _run_locked(args: argparse.Namespace) -> int:
             f"into {feeds_root}")
         generate(feeds_root, scale="county", years=_years(DEFAULT_YEARS), seed=DEFAULT_SEED, progress=say)
     years = _years(args.years) or _feed_years(feeds_root)
+    _check_supported(years)
+    stray = _not_year_folders(feeds_root)
+    if stray:
+        say(f"ignored, not a year folder: {', '.join(stray)} "
+            f"(supported {settings.FIRST_YEAR}–{settings.LAST_YEAR})")
     if not years:
         raise SystemExit(f"mujun: no year folders (e.g. 2021/) under {feeds_root}")
     missing = [y for y in years if not (feeds_root / str(y)).is_dir()]
@@ -420,6 +454,10 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--reason", help="why the accepted gate(s) may be published (required with --accept-gate)")
     sp.add_argument("--wait", action="store_true",
                     help="if another run is in progress on the data dir, wait for it to finish instead of refusing")
+    from orchestration.feeds import limits
+
+    sp.epilog = ("Limits on delivered files (a file over one is refused, naming the limit; set the env var "
+                 "to raise it): " + limits.describe() + ".")
     sp.set_defaults(func=cmd_run)
 
     sp = sub.add_parser("generate", help="write synthetic departmental feeds",

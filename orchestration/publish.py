@@ -68,6 +68,10 @@ def _relations(con, schema: str) -> list[str]:
         "and table_schema = ? order by table_name", [schema]).fetchall()]
 
 
+def _sql_literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
 def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
@@ -90,7 +94,8 @@ def publish(con, published_path: Path | str, schemas: tuple[str, ...] = PUBLIC_S
     result = PublishResult(path=published_path)
     attached = False
     try:
-        con.execute(f"attach '{tmp.as_posix()}' as {alias}")
+        # ATTACH takes no prepared parameter: the path is a quoted SQL literal ('' inside)
+        con.execute(f"attach {_sql_literal(tmp.as_posix())} as {alias}")
         attached = True
         for schema in schemas:
             rels = _relations(con, schema)

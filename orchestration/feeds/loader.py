@@ -28,8 +28,8 @@ import duckdb
 
 from orchestration.feeds import contract, ddl, idchecks
 from orchestration.feeds.errors import DeliveryRefused, FileProblem, MissingRequiredFeeds
-from orchestration.feeds.reader import (FileInfo, inspect_file, prepare_csv, scan_year, sha256_of,
-                                        stage_csv)
+from orchestration.feeds.reader import (FileInfo, check_inside_root, inspect_file, prepare_csv, scan_year,
+                                        sha256_of, stage_csv)
 from orchestration.feeds.validate import (REASONS, install_parse_macros, load_references, map_headers,
                                           quarantine_select, qi, validate)
 
@@ -164,6 +164,10 @@ def ingest_feed(con: duckdb.DuckDBPyConnection, feeds_root: Path, year: int, fee
             raise MissingRequiredFeeds(scan.year_dir, [f"{feed.name}.csv|.xlsx"])
         return IngestResult(feed.name, year, None, "absent", message="no file delivered (absence is not a delivery)")
     rel = _rel(feeds_root, path)
+    try:
+        check_inside_root(feeds_root, path)
+    except FileProblem as e:
+        _refuse(con, feed.name, year, rel, path, None, e.reason)   # the target is not read at all
 
     try:
         info: FileInfo = inspect_file(path)

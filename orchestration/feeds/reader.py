@@ -5,7 +5,9 @@ Steps (feeds.md "Parsing rules"):
 1. :func:`scan_year` finds ``<feeds_root>/<year>/<feed>.csv|.xlsx`` (case-insensitive) and lists
    every other file as ignored; a feed delivered as both .csv and .xlsx is a conflict.
 2. :func:`inspect_file` streams the bytes once: sha256, strict UTF-8 decoding (BOM allowed), else
-   strict GB18030; binary content (NUL bytes, a zip in a .csv) is refused.
+   strict GB18030; binary content (NUL bytes, a zip in a .csv) is refused, and so is a file whose
+   longest record is over MUJUN_MAX_LINE_BYTES or an .xlsx over its size limits (feeds/limits.py).
+   A feed file that is a symbolic link leading outside the feeds root is refused before reading.
 3. ``.xlsx`` is converted to a UTF-8 CSV (openpyxl read_only, first sheet, header on the first
    non-empty row; date cells as YYYY-MM-DD, integral floats without ``.0``). This is the only
    per-row Python loop.
@@ -36,6 +38,7 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.feeds import limits
 from orchestration.feeds.contract import FEEDS_BY_NAME
 from orchestration.feeds.errors import FileProblem
 
@@ -80,6 +83,17 @@ def scan_year(feeds_root: Path, year: int) -> YearScan:
     for p in scan.ignored:
         log.info("ignored file in feed folder: %s", p)
     return scan
+
+
+def check_inside_root(feeds_root: Path, path: Path) -> None:
+    """Refuse a feed file that is (or lies in a folder that is) a symbolic link leading outside
+    the feeds root: the feeds root is what was delivered, and a link elsewhere would load a file
+    nobody delivered (or a system file) without saying so."""
+    root = Path(feeds_root).resolve()
+    target = Path(path).resolve()
+    if not target.is_relative_to(root):
+        raise FileProblem(f"symbolic link to {target}, outside the feeds root {root}: "
+                          "copy the file into the feeds folder instead of linking it")
 
 
 # -------------------------------------------------------------------------------- inspecting
@@ -128,6 +142,7 @@ def inspect_file(path: Path) -> FileInfo:
             raise FileProblem("empty file (no header)")
         if not zipfile.is_zipfile(path):
             raise FileProblem("not an .xlsx workbook (not a zip/OOXML file)")
+        limits.check_xlsx_archive(path)
         return FileInfo(path, "xlsx", h.hexdigest(), size)
 
     utf8 = codecs.getincrementaldecoder("utf-8")(errors="strict")
@@ -136,10 +151,12 @@ def inspect_file(path: Path) -> FileInfo:
     blank = False
     tail = b""
     first = True
+    lines = limits.LineMeter()
     with open(path, "rb") as f:
         while chunk := f.read(CHUNK):
             h.update(chunk)
             size += len(chunk)
+            lines.feed(chunk)
             if first:
                 first = False
                 if chunk.startswith(b"PK\x03\x04"):
@@ -160,6 +177,8 @@ def inspect_file(path: Path) -> FileInfo:
         raise FileProblem("empty file (no header)")
     if has_nul:
         raise FileProblem("not a CSV file: binary content (NUL bytes)")
+    lines.finish()
+    lines.check()
     if utf8_ok:
         try:
             utf8.decode(b"", final=True)
@@ -213,10 +232,13 @@ def xlsx_to_csv(src: Path, dst: Path) -> None:
         if not wb.worksheets:
             raise FileProblem("the workbook has no sheet")
         ws = wb.worksheets[0]
+        limits.check_declared_dimension(ws)
+        sheet = limits.SheetMeter()
         width = None
         with open(dst, "w", encoding="utf-8", newline="") as out:
             w = csv.writer(out, lineterminator="\n")
             for row in ws.iter_rows():
+                sheet.add(len(row))
                 vals = [_xlsx_cell_text(c) for c in row]
                 while vals and vals[-1].strip(TRIM_CHARS) == "":
                     vals.pop()
@@ -311,6 +333,7 @@ def prepare_csv(info: FileInfo, tmp_dir: Path) -> tuple[Path, list[str]]:
     if info.kind == "xlsx":
         dst = tmp_dir / f"{info.path.stem}.{uuid.uuid4().hex[:8]}.csv"
         xlsx_to_csv(info.path, dst)
+        check_line_lengths(dst)   # a huge cell (shared string) makes a huge CSV line
         return dst, read_header(dst, "utf-8")
     header = read_header(info.path, info.encoding or "utf-8")
     if info.encoding == "utf-8" and not info.blank_lines:
@@ -318,6 +341,15 @@ def prepare_csv(info: FileInfo, tmp_dir: Path) -> tuple[Path, list[str]]:
     dst = tmp_dir / f"{info.path.stem}.{uuid.uuid4().hex[:8]}.utf8.csv"
     rewrite_csv(info.path, dst, info.encoding or "utf-8", len(header), fill_blank_lines=True)
     return dst, header
+
+
+def check_line_lengths(path: Path) -> None:
+    meter = limits.LineMeter()
+    with open(path, "rb") as f:
+        while chunk := f.read(CHUNK):
+            meter.feed(chunk)
+    meter.finish()
+    meter.check()
 
 
 def _sql_str(s: str) -> str:
@@ -335,7 +367,7 @@ def stage_csv(con: duckdb.DuckDBPyConnection, csv_path: Path, header: list[str],
             select * from read_csv({_sql_str(str(csv_path))},
                 header = true, auto_detect = false, columns = {{{cols}}},
                 delim = ',', quote = '"', escape = '"', strict_mode = true,
-                force_not_null = [{fnn}], max_line_size = 16777216,
+                force_not_null = [{fnn}], max_line_size = {limits.duckdb_max_line_size()},
                 store_rejects = true, rejects_table = '{rej}', rejects_scan = '{scan}')""")
     except duckdb.Error as e:
         raise FileProblem(f"cannot be read as CSV: {str(e).splitlines()[0]}") from None
