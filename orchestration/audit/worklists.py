@@ -37,20 +37,23 @@ HEADERS = {
 }
 
 
-def worklist_frame(records: pd.DataFrame, sample: pd.DataFrame, year: int, town_code: str) -> pd.DataFrame:
-    """The worklist of one town; `records` and `sample` may be the whole audit or that town's rows."""
-    rec = records[(records["year"] == year) & (records["town_code"] == town_code)].copy()
+def worklist_table(records: pd.DataFrame, sample: pd.DataFrame) -> pd.DataFrame:
+    """Every worklist row of the audit at once (columns year, town_code + HEADERS in Chinese), failed
+    checks first within a town; a sampled subject without a record to cross-check gets one row."""
+    rec = records.copy()
     rec["result_zh"] = rec["passed"].map({True: "通过", False: "不符，需现场核实"})
     rec["order"] = rec["passed"].astype(int)
-    smp = sample[(sample["year"] == year) & (sample["town_code"] == town_code)]
-    missing = smp[~smp["subject_id"].isin(rec["subject_id"])]
+    seen = rec[["year", "town_code", "subject_id"]].drop_duplicates()
+    missing = sample.merge(seen, on=["year", "town_code", "subject_id"], how="left", indicator=True)
+    missing = missing[missing["_merge"] == "left_only"]
     if len(missing):
         extra = pd.DataFrame({
-            "year": year, "town_code": town_code, "subject_id": missing["subject_id"].values,
+            "year": missing["year"].values, "town_code": missing["town_code"].values,
+            "subject_id": missing["subject_id"].values,
             "label_zh": "无可交叉核对的基础记录", "result_zh": "需现场核实基础数据", "order": 0,
         })
         rec = pd.concat([rec, extra], ignore_index=True)
-    rec = rec.sort_values(["order", "subject_id", "check", "record_key"], na_position="last")
+    rec = rec.sort_values(["year", "town_code", "order", "subject_id", "check", "record_key"], na_position="last")
     for c in ("verified_value", "verified_on", "remark"):
         rec[c] = None
     for c in HEADERS:
@@ -60,6 +63,8 @@ def worklist_frame(records: pd.DataFrame, sample: pd.DataFrame, year: int, town_
     for c in out.columns:
         if out[c].dtype == object or pd.api.types.is_string_dtype(out[c]):
             out[c] = out[c].map(xlsx_value)
+    out.insert(0, "_year", rec["year"].astype(int).values)
+    out.insert(1, "_town", rec["town_code"].astype(str).values)
     return out
 
 
@@ -69,7 +74,7 @@ def _write_xlsx(df: pd.DataFrame, path: Path) -> None:
     quote prefix, so it stays text when a town edits the cell."""
     import xlsxwriter
 
-    wb = xlsxwriter.Workbook(str(path), {"nan_inf_to_errors": True})
+    wb = xlsxwriter.Workbook(str(path), {"nan_inf_to_errors": True, "in_memory": True})
     ws = wb.add_worksheet("核查清单")
     header = wb.add_format({"bold": True})
     quoted = wb.add_format({"quote_prefix": True})
@@ -99,12 +104,12 @@ def _write_xlsx(df: pd.DataFrame, path: Path) -> None:
     wb.close()
 
 
-def _write_town(job: tuple[pd.DataFrame, pd.DataFrame, int, str, str]) -> str:
-    records, town_sample, year, town, out = job
+def _write_town(job: tuple[pd.DataFrame, str]) -> str:
+    frame, out = job
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix(".xlsx.tmp")
-    _write_xlsx(worklist_frame(records, town_sample, year, town), tmp)
+    _write_xlsx(frame, tmp)
     tmp.replace(out)
     return str(out)
 
@@ -116,11 +121,10 @@ def write_worklists(records: pd.DataFrame, sample: pd.DataFrame, reports_dir: Pa
                     workers: int | None = None) -> list[Path]:
     """One XLSX per year and town of the sample. A province writes ~2,900 of them (20 ms each), so
     from PARALLEL_FROM on they are written by one worker process per core."""
-    records_by_town = {k: g for k, g in records.groupby(["year", "town_code"], sort=False)}   # split once
-    empty = records.iloc[0:0]
-    jobs = [(records_by_town.get((year, town), empty), town_sample, int(year), str(town),
+    table = worklist_table(records, sample)          # built once, then split by year and town
+    jobs = [(g.drop(columns=["_year", "_town"]).reset_index(drop=True),
              str(Path(reports_dir) / "worklists" / str(int(year)) / f"{town}.xlsx"))
-            for (year, town), town_sample in sample.groupby(["year", "town_code"], sort=True)]
+            for (year, town), g in table.groupby(["_year", "_town"], sort=True)]
     workers = workers if workers is not None else (os.cpu_count() or 1) if len(jobs) >= PARALLEL_FROM else 1
     if workers <= 1:
         return [Path(_write_town(j)) for j in jobs]
