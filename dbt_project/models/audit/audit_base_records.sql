@@ -88,13 +88,13 @@ ledger as (
 ),
 
 landlord_registered as (
-    select year, holder_uscc as landlord_id, sum(area_m2) as registered_m2
+    select year, holder_uscc as landlord_id, {{ exact_sum('area_m2') }} as registered_m2
     from {{ ref('int_land_parcels_verified') }}
     group by year, holder_uscc
 ),
 
 landlord_rented as (
-    select year, landlord_id, sum(area_m2) as rented_m2
+    select year, landlord_id, {{ exact_sum('area_m2') }} as rented_m2
     from ledger
     where arrangement = 'rented_plant'
     group by year, landlord_id

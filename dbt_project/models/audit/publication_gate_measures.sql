@@ -5,8 +5,8 @@
 select
     cast(year as integer) as year,
     count(*) as graded_subjects,
-    coalesce(sum(area_mu), 0) as counted_area_mu,
-    coalesce(sum(tax_wan), 0) as counted_tax_wan
+    coalesce({{ exact_sum('area_mu') }}, 0) as counted_area_mu,
+    coalesce({{ exact_sum('tax_wan') }}, 0) as counted_tax_wan
 from {{ ref('subject_evaluation') }}
 where excluded_reason is null
 group by year

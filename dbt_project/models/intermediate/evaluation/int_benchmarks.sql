@@ -18,8 +18,8 @@ aggregates as (
         county_code,
         category,
         indicator,
-        sum(numerator) as numerator_sum,
-        sum(denominator) as denominator_sum,
+        {{ exact_sum('numerator') }} as numerator_sum,
+        {{ exact_sum('denominator') }} as denominator_sum,
         count(*) as subjects,
         max(case when value > 0 then value else 0 end) as best_value
     from indicators

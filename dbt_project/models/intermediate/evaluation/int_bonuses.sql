@@ -18,7 +18,7 @@ measures as (
 ),
 
 scores as (
-    select year, subject_id, sum(score) as indicator_score
+    select year, subject_id, {{ exact_sum('score') }} as indicator_score
     from {{ ref('int_indicator_scores') }}
     group by year, subject_id
 ),

@@ -21,7 +21,7 @@ tax as (
 ),
 
 electricity as (
-    select year, uscc, sum(electricity_kwh) as electricity_kwh
+    select year, uscc, {{ exact_sum('electricity_kwh') }} as electricity_kwh
     from {{ ref('stg_power__electricity_monthly') }}
     group by year, uscc
 ),
@@ -30,7 +30,7 @@ emissions as (
     select
         e.year,
         e.uscc,
-        sum(e.emission_kg / cast(p.equivalent_kg as double)) as pollution_equivalents,
+        {{ exact_sum('e.emission_kg / cast(p.equivalent_kg as double)') }} as pollution_equivalents,
         count(*) as emission_rows
     from {{ ref('stg_ecology__emissions') }} as e
     inner join {{ ref('ref_pollutants') }} as p on cast(p.pollutant as varchar) = e.pollutant
@@ -42,7 +42,7 @@ talents as (
         t.year,
         t.uscc,
         count(*) as new_talents,
-        sum(coalesce(cast(b.points as double), 0)) as talent_points
+        {{ exact_sum('coalesce(cast(b.points as double), 0)') }} as talent_points
     from {{ ref('stg_talent__talents') }} as t
     left join {{ ref('policy_talent_bonus') }} as b on cast(b.talent_level as varchar) = t.talent_level
     where extract(year from t.certified_on) = t.year

@@ -15,7 +15,7 @@ paid as (
     select
         payments.year,
         payments.uscc,
-        sum(payments.amount_wan) as tax_paid_wan,
+        {{ exact_sum('payments.amount_wan') }} as tax_paid_wan,
         count(*) as tax_records
     from {{ ref('stg_tax__payments') }} as payments
     inner join counted_codes on counted_codes.tax_code = payments.tax_code
@@ -28,7 +28,7 @@ restored as (
     select
         year,
         uscc,
-        sum(amount_wan) as tax_restored_wan
+        {{ exact_sum('amount_wan') }} as tax_restored_wan
     from {{ ref('stg_tax__restorations') }}
     where restoration_kind in ('preferential_refund', 'export_adjustment')
        or (restoration_kind = 'construction_input_vat' and audit_certified)

@@ -11,7 +11,7 @@ with parcels as (
     select
         year,
         holder_uscc as holder_id,
-        sum(counted_area_m2) as parcel_area_m2,
+        {{ exact_sum('counted_area_m2') }} as parcel_area_m2,
         {{ dbt.bool_or('is_counted') }} as has_counted_parcel,
         {{ dbt.bool_or('new_enterprise_waiting') }} as waiting_r_land_5
     from {{ ref('int_land_parcels_counted') }}
@@ -23,28 +23,28 @@ ledger as (
 ),
 
 direct as (
-    select year, occupant_id as holder_id, sum(area_m2) as direct_ledger_area_m2
+    select year, occupant_id as holder_id, {{ exact_sum('area_m2') }} as direct_ledger_area_m2
     from ledger
     where arrangement in ('village_land_to_enterprise', 'other_occupied')
     group by year, occupant_id
 ),
 
 separate as (
-    select year, occupant_id as holder_id, sum(area_m2) as separate_area_m2
+    select year, occupant_id as holder_id, {{ exact_sum('area_m2') }} as separate_area_m2
     from ledger
     where is_separate_evaluation
     group by year, occupant_id
 ),
 
 individual as (
-    select year, sublessor_person_id as holder_id, sum(area_m2) as individual_area_m2
+    select year, sublessor_person_id as holder_id, {{ exact_sum('area_m2') }} as individual_area_m2
     from ledger
     where arrangement = 'village_land_via_individual' and sublessor_person_id is not null
     group by year, sublessor_person_id
 ),
 
 deducted as (
-    select year, landlord_id as holder_id, sum(area_m2) as deducted_area_m2
+    select year, landlord_id as holder_id, {{ exact_sum('area_m2') }} as deducted_area_m2
     from ledger
     where is_separate_evaluation
     group by year, landlord_id

@@ -119,7 +119,7 @@ splits as (
         tenancy.parent_id,
         tenancy.area_m2,
         candidates.own_land_area_m2,
-        sum(tenancy.area_m2) over (partition by tenancy.year, tenancy.member_id) as split_area_m2
+        cast(sum(cast(tenancy.area_m2 as decimal(38, 10))) over (partition by tenancy.year, tenancy.member_id) as double) as split_area_m2
     from tenancy
     inner join candidates
         on candidates.year = tenancy.year and candidates.holder_id = tenancy.member_id
@@ -146,7 +146,7 @@ self_share as (
         candidates.year,
         candidates.holder_id as member_id,
         candidates.holder_id as subject_id,
-        1 - coalesce(sum(split_resolved.fraction), 0) as fraction,
+        1 - coalesce({{ exact_sum('split_resolved.fraction') }}, 0) as fraction,
         'self' as rule_id,
         0 as chain_depth
     from candidates
@@ -168,7 +168,7 @@ select
     year,
     member_id,
     subject_id,
-    sum(fraction) as fraction,
+    {{ exact_sum('fraction') }} as fraction,
     min(rule_id) as rule_id,
     max(chain_depth) as chain_depth,
     max(chain_depth) > 1 as via_chain

@@ -78,7 +78,7 @@ individual_category as (
                 order by occupants.area_m2 desc, occupants.occupant_id
             ) as rn
         from (
-            select year, sublessor_person_id as person_id, occupant_id, sum(area_m2) as area_m2
+            select year, sublessor_person_id as person_id, occupant_id, {{ exact_sum('area_m2') }} as area_m2
             from individual_rows
             group by year, sublessor_person_id, occupant_id
         ) as occupants

@@ -20,7 +20,7 @@ lists as (
 ),
 
 weight_totals as (
-    select list_code, sum(weight) as weight_total
+    select list_code, {{ exact_sum('weight') }} as weight_total
     from {{ ref('leader_indicators') }}
     group by list_code
 ),
@@ -67,8 +67,8 @@ summed as (
         list_code,
         class_code,
         candidate_id,
-        sum(indicator_share * level_ratio) as level_score,
-        sum(indicator_share * growth_ratio) as growth_score
+        {{ exact_sum('indicator_share * level_ratio') }} as level_score,
+        {{ exact_sum('indicator_share * growth_ratio') }} as growth_score
     from scored
     group by year, list_code, class_code, candidate_id
 )

@@ -31,7 +31,7 @@ grid as (
 
 counted as (
     select year, county_code, category, stage, grade,
-           count(*) as subjects, sum(area_mu) as area_mu, sum(tax_wan) as tax_wan
+           count(*) as subjects, {{ exact_sum('area_mu') }} as area_mu, {{ exact_sum('tax_wan') }} as tax_wan
     from staged
     group by year, county_code, category, stage, grade
 )

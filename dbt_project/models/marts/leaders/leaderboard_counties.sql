@@ -23,13 +23,13 @@ aggregates as (
         year,
         county_code,
         count(*) as subjects,
-        sum(area_mu) as area_mu,
-        sum(tax_wan) as tax_wan,
-        sum(value_added_wan) as value_added_wan,
-        sum(case when tax_per_mu is not null then tax_wan end) as tax_num,
-        sum(case when tax_per_mu is not null then area_mu end) as tax_den,
-        sum(case when value_added_per_mu is not null then value_added_wan end) as va_num,
-        sum(case when value_added_per_mu is not null then area_mu end) as va_den
+        {{ exact_sum('area_mu') }} as area_mu,
+        {{ exact_sum('tax_wan') }} as tax_wan,
+        {{ exact_sum('value_added_wan') }} as value_added_wan,
+        {{ exact_sum('case when tax_per_mu is not null then tax_wan end') }} as tax_num,
+        {{ exact_sum('case when tax_per_mu is not null then area_mu end') }} as tax_den,
+        {{ exact_sum('case when value_added_per_mu is not null then value_added_wan end') }} as va_num,
+        {{ exact_sum('case when value_added_per_mu is not null then area_mu end') }} as va_den
     from graded
     group by year, county_code
 )
