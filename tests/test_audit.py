@@ -203,11 +203,20 @@ def test_finding_moves_a_grade(built):
 # ------------------------------------------------------------------------------------------------
 # critical (structural) failures block publication
 
+def _pass_delivery_gates(con) -> None:
+    """The scenario's rows go straight into raw.* (no deliveries to gate): record passed gates, so
+    that only the audit decides these publications (the gates have tests of their own)."""
+    from orchestration import gates
+
+    gates.write(con, [gates.Gate(CLEAN, "reject_share.tax_payments", "passed", "0.0 % rejected", "tax_payments")])
+
+
 def test_structural_failure_blocks_publication(clean_audit, tmp_path):
     wh = _copy(clean_audit[0], tmp_path / "wh")               # audited: every critical suite held
     pub = tmp_path / "published" / "mujun.duckdb"
     connect = file_connector(wh)
     with connect() as con:
+        _pass_delivery_gates(con)
         publish(con, pub)
     before = pub.stat()
     with connect() as con:   # a row ingestion would have refused: lower-case USCC
@@ -232,10 +241,13 @@ def test_dagster_audit_checks_gate_publication(built, tmp_path):
     import dagster as dg
     from dagster_duckdb import DuckDBResource
 
-    from orchestration.assets.audit import AUDIT_KEYS, audit_assets, audit_checks
+    from orchestration.assets.audit import AUDIT_KEYS, publish_warehouse, random_audit
     from orchestration.resources import RunSettings
 
+    audit_assets, audit_checks = [random_audit, publish_warehouse], []   # gates: _pass_delivery_gates
     wh = _copy(built["wh"], tmp_path / "wh")
+    with duckdb.connect(str(wh)) as con:
+        _pass_delivery_gates(con)
     pub = tmp_path / "published" / "mujun.duckdb"
     resources = {
         "duckdb": DuckDBResource(database=str(wh)),
