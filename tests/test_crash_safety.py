@@ -153,8 +153,9 @@ STAGES = {
 }
 
 
+# Each stage costs three county runs (killed, recovering, clean reference): `make test-slow`.
 @pytest.mark.parametrize("stage", [
-    "ingest",
+    pytest.param("ingest", marks=pytest.mark.slow),
     pytest.param("dbt", marks=pytest.mark.slow),
     pytest.param("audit", marks=pytest.mark.slow),
     pytest.param("publish", marks=pytest.mark.slow),

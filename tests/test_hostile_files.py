@@ -326,6 +326,7 @@ def quoted_run(tmp_path_factory, dbt_manifest):
     return data, proc
 
 
+@pytest.mark.slow   # a whole county run: `make test-slow`
 def test_quote_in_data_dir_publishes(quoted_run):
     data, proc = quoted_run
     out = proc.stdout + proc.stderr
@@ -351,6 +352,7 @@ PUBLISH_SCRIPT = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 def test_write_failure_during_publication_keeps_its_reason(quoted_run):
     data, proc = quoted_run
     assert proc.returncode == 0

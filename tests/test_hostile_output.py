@@ -28,6 +28,10 @@ import duckdb
 import openpyxl
 import pytest
 
+# One whole county run on a dirty dataset (~3 min): `make test-slow`. The masking and spreadsheet
+# rules themselves are tested in CI (tests/test_masking.py, tests/test_spreadsheet.py).
+pytestmark = pytest.mark.slow
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from hostile_dataset import FORMULA_NAMES, PERSON_IDS, make_hostile  # noqa: E402
 
