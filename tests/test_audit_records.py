@@ -45,44 +45,37 @@ def test_audit_tax_equals_the_graded_tax(warehouse):
 
 
 def test_finding_on_above_scale_moves_a_park_list(warehouse, tmp_path):
-    """R-AUDIT-4 on stats_enterprise_annual.above_scale reaches the micro-park list: a member found
-    above-scale in 2021 (and not in 2020) is a newly cultivated enterprise of its park."""
+    """R-AUDIT-4 on stats_enterprise_annual.above_scale reaches the micro-park list: a member that
+    became above-scale in 2021 is found above-scale already in 2020, so it is no longer a newly
+    cultivated enterprise (企业培育) of its park in 2021, and the park's list score falls."""
     wh = tmp_path / warehouse.name
     shutil.copy(warehouse, wh)
     with duckdb.connect(str(wh)) as con:
         pick = con.execute("""
             select m.park_id, m.uscc
             from raw.park_members m
-            join raw.parks p on p.year = m.year and p.park_id = m.park_id
+            join intermediate.int_leader_scores sc
+              on sc.year = m.year and sc.list_code = 'micro_park' and sc.candidate_id = m.park_id
             join raw.stats_enterprise_annual s on s.year = m.year and s.uscc = m.uscc
             join raw.stats_enterprise_annual s0 on s0.year = m.year - 1 and s0.uscc = m.uscc
-            join intermediate.int_leader_park_measures pm on pm.year = m.year and pm.park_id = m.park_id
-            where m.year = 2021 and p.park_type = 'micro_park' and p.eligible
-              and not s.above_scale and not s0.above_scale
-              -- below the best park: one more cultivated enterprise raises its score (the best one's
-              -- stays at the full score while the others fall)
-              and pm.cultivated_enterprises < (select max(cultivated_enterprises) from intermediate.int_leader_park_measures
-                                               where year = 2021 and park_type = 'micro_park')
+            where m.year = 2021 and s.above_scale and not s0.above_scale
             order by m.park_id, m.uscc limit 1""").fetchone()
-        assert pick, "the county sample has no micro-park member below scale in 2020 and 2021"
+        assert pick, "the county sample has no micro-park candidate with a member cultivated in 2021"
         park, uscc = pick
         q = "select cultivated_enterprises from intermediate.int_leader_park_measures where year = 2021 and park_id = ?"
-        before = con.execute(q, [park]).fetchone()[0]
         score_q = ("select indicator_score from intermediate.int_leader_scores "
                    "where year = 2021 and list_code = 'micro_park' and candidate_id = ?")
-        score_before = con.execute(score_q, [park]).fetchone()
+        before, score_before = con.execute(q, [park]).fetchone()[0], con.execute(score_q, [park]).fetchone()[0]
         con.execute("""insert into raw.audit_findings by name
-            select 2021 as year, ? as subject_id, 'stats_enterprise_annual' as feed, ? as record_key,
+            select 2020 as year, ? as subject_id, 'stats_enterprise_annual' as feed, ? as record_key,
                    'above_scale' as field, 'false' as reported_value, 'true' as verified_value,
-                   date '2022-03-01' as verified_on, null as _extra, 'test' as _delivery_id,
+                   date '2021-03-01' as verified_on, null as _extra, 'test' as _delivery_id,
                    999 as _row_number""", [uscc, uscc])
     scenario.dbt_build(wh, tmp_path / "target", select=["int_findings_applied+"])
     with duckdb.connect(str(wh), read_only=True) as con:
-        after = con.execute(q, [park]).fetchone()[0]
-        score_after = con.execute(score_q, [park]).fetchone()
-        applied = con.execute("select count(*) from audit.findings_applied where record_key = ? and field = 'above_scale'",
-                              [uscc]).fetchone()[0]
+        after, score_after = con.execute(q, [park]).fetchone()[0], con.execute(score_q, [park]).fetchone()[0]
+        applied = con.execute("select count(*) from audit.findings_applied where year = 2020 and record_key = ? "
+                              "and field = 'above_scale'", [uscc]).fetchone()[0]
     assert applied == 1
-    assert after == before + 1
-    if score_before is not None:                 # a park candidate for the list: its score moves too
-        assert score_after[0] > score_before[0]
+    assert after == before - 1
+    assert score_after < score_before
