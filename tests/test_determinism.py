@@ -9,10 +9,12 @@ from __future__ import annotations
 import shutil
 
 import duckdb
+import pytest
 
 from orchestration.audit import scenario
 
 
+@pytest.mark.slow   # two full dbt builds (~30 s): `make test-slow`
 def test_two_builds_of_the_same_data_are_identical(county_run, tmp_path):
     assert county_run["returncode"] == 0, county_run["stdout"][-3000:]
     builds = []

@@ -181,6 +181,7 @@ def _build(feeds: Path, work: Path) -> Path:
     return wh
 
 
+@pytest.mark.slow   # two warehouses and two dbt builds (~40 s): `make test-slow`; CI proves the typed rows equal
 def test_tax_and_pollutant_names_are_counted_like_codes(tmp_path, monkeypatch):
     from orchestration.synthetic.generate import generate
 
