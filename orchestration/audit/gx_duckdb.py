@@ -1,9 +1,10 @@
-"""Great Expectations' SQL execution engine on DuckDB: the two gaps of GX 1.24.1 and how they are closed.
+"""Great Expectations' own SQL execution engine on DuckDB: the reference the audit's counts are held to.
 
-The population suites (whole raw feeds, the public mart) are validated where the data is: GX's
-SqlAlchemyExecutionEngine sends its metric queries to DuckDB through duckdb-engine, and only
-counts and at most `partial_unexpected_count` example rows come back into Python. Loading the
-feeds into pandas instead did not fit at province scale (notes/stack.md §2c, P5/P6).
+The audit counts its population suites in one DuckDB pass per batch (sql_expectations.py), because
+GX's SQL engine sends several full scans per expectation (93 s for one province tax year). To make
+sure those counts mean what GX means, tests/test_audit.py runs GX's own SQL engine on the same
+batches through this module and requires the same verdict and unexpected count for every
+expectation.
 
 GX 1.24.1 does not work on DuckDB as shipped (great_expectations#10738, #11579; verified here):
 1. every metric fails with "list index out of range": GX reads the rows of a query after the
@@ -17,8 +18,8 @@ GX 1.24.1 does not work on DuckDB as shipped (great_expectations#10738, #11579; 
    MAX_RESULT_RECORDS) but reports them only under result_format COMPLETE, which would make every
    column expectation return all its unexpected values; under SUMMARY the first rows are kept, so
    that a duplicated key names its records in the Data Docs.
-`enable()` applies all three, once per process; tests/test_audit.py proves that expectations then pass
-and fail on real DuckDB data, so an upgrade of GX that changes either internal fails loudly there.
+`enable()` applies all three, once per process; an upgrade of GX that changes one of these internals
+fails loudly in that test.
 """
 from __future__ import annotations
 
