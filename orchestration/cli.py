@@ -36,10 +36,18 @@ def _years(text: str | None) -> list[int] | None:
         raise SystemExit(f"mujun: --years takes comma-separated years such as 2020,2021 (got {text!r})")
 
 
+DERIVED_PATH_VARS = ("MUJUN_WAREHOUSE", "MUJUN_FEEDS", "MUJUN_PUBLISHED", "MUJUN_REPORTS")
+
+
 def _apply_paths(args: argparse.Namespace) -> None:
-    """Set the env vars settings.py reads, before anything imports the Dagster definitions."""
+    """Set the env vars settings.py reads, before anything imports the Dagster definitions.
+    Precedence: a flag, then the environment, then the default under the data dir. An explicit
+    --data-dir therefore drops the paths inherited from the environment (a shell or test process
+    that ran mujun before exports MUJUN_WAREHOUSE) unless their own flag is given too."""
     if getattr(args, "data_dir", None):
         os.environ["MUJUN_DATA_DIR"] = str(Path(args.data_dir).resolve())
+        for var in DERIVED_PATH_VARS:
+            os.environ.pop(var, None)
     if getattr(args, "warehouse", None):
         os.environ["MUJUN_WAREHOUSE"] = str(Path(args.warehouse).resolve())
     if getattr(args, "feeds", None):

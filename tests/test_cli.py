@@ -1,6 +1,7 @@
 """The command line: a useful --help for every command, and errors a person can act on."""
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -36,3 +37,20 @@ def test_explain_without_a_warehouse_says_what_to_do(tmp_path):
                           capture_output=True, text=True)
     assert proc.returncode != 0
     assert "mujun run" in (proc.stderr + proc.stdout)
+
+
+def test_an_explicit_data_dir_beats_an_inherited_warehouse(tmp_path):
+    """flag > env > default: MUJUN_WAREHOUSE left in the environment by an earlier run (make demo,
+    then make test) must not redirect a command given --data-dir."""
+    import duckdb
+
+    other = tmp_path / "other" / "warehouse.duckdb"
+    other.parent.mkdir()
+    duckdb.connect(str(other)).close()                 # a warehouse exists where the env points
+    data = tmp_path / "data"
+    env = {**os.environ, "MUJUN_WAREHOUSE": str(other)}
+    proc = subprocess.run([MUJUN, "explain", "91330109MA2B000000", "--data-dir", str(data)],
+                          capture_output=True, text=True, env=env)
+    out = proc.stderr + proc.stdout
+    assert proc.returncode != 0 and "mujun run" in out
+    assert str(data / "warehouse.duckdb") in out and str(other) not in out
