@@ -158,6 +158,7 @@ def _check_supported(years: list[int]) -> None:
 def cmd_run(args: argparse.Namespace) -> int:
     """One run per data dir (runlock), started only after the wreckage of killed runs is cleared."""
     _apply_paths(args)
+    _validate_acceptances(args)     # a mistyped --accept-gate is refused before anything is touched
     from orchestration import runlock, settings
     from orchestration.warehouse_guard import GUARD, WarehouseInUse
 
@@ -203,7 +204,6 @@ def _run_locked(args: argparse.Namespace) -> int:
     from orchestration import settings
     from orchestration.progress import say
 
-    _validate_acceptances(args)
     feeds_root = settings.feeds_root()
     if not args.feeds and not _feed_years(feeds_root):
         from orchestration.synthetic.generate import generate
