@@ -4,6 +4,8 @@
     mujun generate   write the synthetic departmental feeds
     mujun explain    one subject's evaluation, as a person would read it
     mujun export     leader lists for publication (公示), CSV + XLSX
+    mujun report     the yearly HTML report (charts, leader lists, gates), opens offline
+    mujun profile    one subject's profile (企业画像) over all years, text or HTML
     mujun status     what the warehouse holds: deliveries, rejects, grades
     mujun prepare    build the dbt manifest Dagster needs (CI, tests)
     mujun dev        the Dagster UI on the same asset graph
@@ -283,6 +285,9 @@ def _run_locked(args: argparse.Namespace) -> int:
               + (f"{pub} is the last good publication, unchanged" if pub.exists() else f"{pub} does not exist"))
     print(f"reports (auditors):    {settings.reports_dir()}")
     print(f"Dagster UI:            DAGSTER_HOME={home} .venv/bin/mujun dev")
+    if published:     # the yearly HTML report of what was just published (orchestration/report)
+        from orchestration.report.yearly import report_after_run
+        report_after_run(pub, settings.reports_dir() / "report", years)
     if excused:
         print(f"\nIngest failures covered by an accepted feed_delivered gate ({len(excused)}):")
         for f in excused[:5]:
@@ -499,6 +504,10 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--db")
     paths(sp, feeds=False)
     sp.set_defaults(func=cmd_export)
+
+    from orchestration.report import commands as report_commands
+
+    report_commands.add_parser(sub, paths)      # report, profile
 
     sp = sub.add_parser("prepare", help="build the dbt manifest (run before tests or dagster)")
     paths(sp, feeds=False)
