@@ -45,6 +45,8 @@ def fmt(value, digits: int = 2) -> str:
     if isinstance(value, int):
         return f"{value:,}"
     if isinstance(value, float):
+        if digits < 4 and 0 < abs(value) < 1:
+            digits = 4         # ratios such as R&D intensity would all read 0.02
         text = f"{value:,.{digits}f}"
         return text.rstrip("0").rstrip(".") if "." in text else text
     return str(value)
@@ -68,7 +70,8 @@ def table(columns: list[tuple[str, str]], rows: list[dict], *, empty: str = "无
             if css_class and key in css_class and v is not None:
                 cls.append(f"{css_class[key]}-{v}")
             attr = f' class="{" ".join(cls)}"' if cls else ""
-            cells.append(f"<td{attr}>{esc(fmt(v))}</td>")
+            shown = v if key.endswith("year") else fmt(v)     # 2021, not 2,021
+            cells.append(f"<td{attr}>{esc(shown)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 

@@ -71,7 +71,9 @@ PERCENTILE_FIELDS = list(INDICATOR_LABELS) + ["total_score"]
 
 def load(con: duckdb.DuckDBPyConnection, subject_id: str) -> Profile:
     history = rows(con, """
-        select year, subject_name, county_code, town_code, category, sector, area_mu, tax_per_mu, total_score,
+        select year, subject_name, county_code, town_code, category, sector, area_mu, total_score,
+               tax_per_mu, value_added_per_mu, energy_productivity, emission_productivity, labour_productivity,
+               rd_intensity, revenue_per_mu, tax_per_kwh,
                rank_in_group, group_size, initial_grade, grade, grade_rules, excluded_reason
         from marts.subject_evaluation where subject_id = ? order by year""", [subject_id])
     if not history:
@@ -120,16 +122,16 @@ def _rules_text(r: dict) -> str:
 
 
 def _indicator_table(p: Profile) -> list[dict]:
+    """Every indicator of every year: the value from subject_evaluation, the benchmark and score from
+    subject_indicator_detail (indicators that are not scored have no benchmark)."""
     by = {(d["year"], d["indicator"]): d for d in p.indicators}
     out = []
     for ind, (zh, _, unit) in INDICATOR_LABELS.items():
         for h in p.history:
-            d = by.get((h["year"], ind))
-            if d is None:
-                continue
+            d = by.get((h["year"], ind), {})
             out.append({"indicator": ind, "indicator_name": zh, "unit": unit, "year": h["year"],
-                        "value": d["value"], "benchmark": d["benchmark"], "benchmark_year": d["benchmark_year"],
-                        "score": d["score"]})
+                        "value": h[ind], "benchmark": d.get("benchmark"), "benchmark_year": d.get("benchmark_year"),
+                        "score": d.get("score")})
     return out
 
 
