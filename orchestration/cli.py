@@ -500,6 +500,9 @@ def build_parser() -> argparse.ArgumentParser:
     paths(sp, feeds=False)
     sp.set_defaults(func=cmd_export)
 
+    from orchestration import whatif
+    whatif.add_parser(sub, paths)
+
     sp = sub.add_parser("prepare", help="build the dbt manifest (run before tests or dagster)")
     paths(sp, feeds=False)
     sp.set_defaults(func=cmd_prepare)
