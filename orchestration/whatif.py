@@ -106,7 +106,10 @@ def seed_schemas(repo: Path = settings.REPO_ROOT) -> dict[str, SeedSchema]:
 def _parse(value: str, kind: str):
     """The typed value of a CSV cell, or raise ValueError naming what was expected."""
     if kind in ("double", "float", "decimal", "numeric"):
-        number = float(value)
+        try:
+            number = float(value)
+        except ValueError:
+            raise ValueError("is not a number") from None
         if not math.isfinite(number):
             raise ValueError("is not a finite number")
         return number

@@ -66,6 +66,12 @@
         'policy_merged_tenant_types': {'key': ['tenant_type'], 'required_column': 'tenant_type', 'required': []},
         'policy_near_cut_margins': {'key': ['parameter'], 'required_column': 'parameter',
                                     'required': ['score_margin_points', 'tax_margin_wan_per_mu']},
+        'leader_lists': {'key': ['list_code'], 'required_column': 'list_code', 'required': []},
+        'leader_list_classes': {'key': ['list_code', 'class_code'], 'required_column': 'list_code', 'required': []},
+        'leader_candidate_grades': {'key': ['grade'], 'required_column': 'grade', 'required': []},
+        'leader_indicators': {'key': ['list_code', 'indicator'], 'required_column': 'list_code', 'required': []},
+        'leader_tilts': {'key': ['tilt_code'], 'required_column': 'tilt_code', 'required': []},
+        'leader_parameters': {'key': ['parameter'], 'required_column': 'parameter', 'required': []},
     } -%}
     {{ return(keys.get(seed, {'key': [], 'required_column': none, 'required': []})) }}
 {%- endmacro %}
