@@ -113,7 +113,8 @@ def pipeline(county_run) -> dict:
 def test_unchanged_policy_reports_zero_moves_and_leaves_the_pipeline_files_alone(pipeline, tmp_path):
     folder = tmp_path / "same"
     folder.mkdir()
-    for name in ("policy_indicator_weights.csv", "policy_grade_cuts.csv", "policy_bonuses.csv"):
+    # policy_scoring rebuilds from the land rules on: it proves the year window (Y-1 feeds Y) is complete
+    for name in ("policy_indicator_weights.csv", "policy_grade_cuts.csv", "policy_bonuses.csv", "policy_scoring.csv"):
         (folder / name).write_bytes((SHIPPED / name).read_bytes())
     before = {p: _sha(p) for p in (pipeline["warehouse"], pipeline["published"])}
     out = tmp_path / "out"
