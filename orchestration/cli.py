@@ -505,9 +505,11 @@ def build_parser() -> argparse.ArgumentParser:
     paths(sp, feeds=False)
     sp.set_defaults(func=cmd_export)
 
+    from orchestration import whatif
     from orchestration.report import commands as report_commands
 
     report_commands.add_parser(sub, paths)      # report, profile
+    whatif.add_parser(sub, paths)
 
     sp = sub.add_parser("prepare", help="build the dbt manifest (run before tests or dagster)")
     paths(sp, feeds=False)

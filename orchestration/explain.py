@@ -1,7 +1,9 @@
 """Explain one subject's evaluation as a person would read it (rules.md §5 "Every graded subject gets
 an explanation").
 
-Reads only the public marts ``marts.subject_evaluation`` and ``marts.subject_indicator_detail``;
+Reads only the public marts ``marts.subject_evaluation`` and ``marts.subject_indicator_detail``
+(whose ``policy_version`` names the policy seed rows, seed@valid_from_year-valid_to_year, behind each
+score);
 subject ids are taken as they appear there (an individual's person id is masked:
 first 6 + ``********`` + last 4).
 
@@ -161,6 +163,8 @@ def explain(con: duckdb.DuckDBPyConnection, subject_id: str, year: int | None = 
             if b is not None and d["benchmark_year"] is not None:
                 why += f"  [benchmark 基准值 from {d['benchmark_year']}, Σnumerator/Σdenominator, {d['rule_id']}]"
         lines.append(f"      score 得分 {_fmt(d['score'])}  ← {why}")
+        if d.get("policy_version"):
+            lines.append(f"      policy 政策版本: {d['policy_version']}")
 
     lines.append("加分 bonuses:")
     for d in detail:
@@ -170,7 +174,8 @@ def explain(con: duckdb.DuckDBPyConnection, subject_id: str, year: int | None = 
         extra = ""
         if d["indicator"] == "talent_bonus":
             extra = f" (new-talent points {_fmt(d['value'])}, cap {_fmt(d['cap'])})"
-        lines.append(f"  {zh} {en}: +{_fmt(d['score'])}{extra}  [{rule}]")
+        version = f"  (policy {d['policy_version']})" if d.get("policy_version") else ""
+        lines.append(f"  {zh} {en}: +{_fmt(d['score'])}{extra}  [{rule}]{version}")
 
     lines += [
         f"总分 total score: {_fmt(s['total_score'])}  (R-SCORE-5: Σ indicator scores + bonuses)",

@@ -30,14 +30,14 @@ class_fill as (
 
 select 'list_size' as failure, l.year, l.list_code, cast(null as varchar) as class_code
 from listed as l
-inner join {{ ref('leader_lists') }} as ll on ll.list_code = l.list_code
+inner join {{ policy_for_year('leader_lists') }} as ll on ll.year = l.year and ll.list_code = l.list_code
 where l.listed > ll.list_size or l.min_rank <> 1 or l.max_rank <> l.listed
 
 union all
 
 select 'quota_sum', q.year, q.list_code, null
 from quotas as q
-inner join {{ ref('leader_lists') }} as ll on ll.list_code = q.list_code
+inner join {{ policy_for_year('leader_lists') }} as ll on ll.year = q.year and ll.list_code = q.list_code
 where q.classes <= ll.list_size and q.quota_sum <> ll.list_size
 
 union all

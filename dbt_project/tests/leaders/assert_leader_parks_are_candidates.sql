@@ -7,8 +7,9 @@ from {{ ref('leaderboard_parks') }} as l
 left join {{ ref('stg_parks__parks') }} as p
     on p.year = l.year
     and p.park_id = l.park_id
-left join {{ ref('leader_list_classes') }} as c
-    on c.list_code = l.park_type
+left join {{ policy_for_year('leader_list_classes') }} as c
+    on c.year = l.year
+    and c.list_code = l.park_type
     and c.class_code = p.park_class
 where p.park_id is null
     or not coalesce(p.eligible, false)

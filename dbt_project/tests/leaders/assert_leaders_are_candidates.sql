@@ -8,14 +8,18 @@ from {{ ref('leaderboard_enterprises') }} as l
 left join {{ ref('subject_evaluation') }} as e
     on e.year = l.year
     and e.subject_id = l.subject_id
-left join {{ ref('leader_lists') }} as ll
-    on ll.list_code = l.list
+left join {{ policy_for_year('leader_lists') }} as ll
+    on ll.year = l.year
+    and ll.list_code = l.list
+left join {{ policy_for_year('leader_candidate_grades') }} as cg
+    on cg.year = l.year
+    and cg.grade = e.grade
 left join {{ ref('ref_sectors') }} as s
     on s.sector_code = e.sector
 where e.subject_id is null
     or e.excluded_reason is not null
     or e.subject_kind <> 'enterprise'
-    or e.grade not in (select grade from {{ ref('leader_candidate_grades') }})
+    or cg.grade is null
     or e.category <> ll.subject_category
     or s.leader_list is null
     or s.leader_list <> l.list

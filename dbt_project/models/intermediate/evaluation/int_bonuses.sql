@@ -23,12 +23,25 @@ scores as (
     group by year, subject_id
 ),
 
-bonus_points as (
+bonus_rows as (
     select
+        year,
         max(case when bonus = 'hightech_bonus' then cast(points as double) end) as hightech_points,
         max(case when bonus = 'water_bonus' then cast(points as double) end) as water_points,
-        {{ eval_param('policy_scoring', 'talent_bonus_cap') }} as talent_cap
-    from {{ ref('policy_bonuses') }}
+        max(case when bonus = 'hightech_bonus' then policy_version end) as hightech_version,
+        max(case when bonus = 'water_bonus' then policy_version end) as water_version
+    from {{ policy_for_year('policy_bonuses') }} as b
+    group by year
+),
+
+bonus_points as (
+    select
+        bonus_rows.*,
+        caps.talent_bonus_cap as talent_cap,
+        caps.talent_bonus_cap_version as talent_cap_version
+    from bonus_rows
+    inner join {{ policy_params_for_year('policy_scoring', ['talent_bonus_cap']) }} as caps
+        on caps.year = bonus_rows.year
 ),
 
 bonuses as (
@@ -44,9 +57,12 @@ bonuses as (
              then bonus_points.hightech_points else 0 end as hightech_bonus,
         case when subjects.subject_kind = 'enterprise' and subjects.has_water_honour
              then bonus_points.water_points else 0 end as water_bonus,
-        coalesce(scores.indicator_score, 0) as indicator_score
+        coalesce(scores.indicator_score, 0) as indicator_score,
+        bonus_points.talent_cap_version,
+        bonus_points.hightech_version,
+        bonus_points.water_version
     from subjects
-    cross join bonus_points
+    inner join bonus_points on bonus_points.year = subjects.year
     left join measures on measures.year = subjects.year and measures.subject_id = subjects.subject_id
     left join scores on scores.year = subjects.year and scores.subject_id = subjects.subject_id
 )

@@ -44,7 +44,8 @@ talents as (
         count(*) as new_talents,
         {{ exact_sum('coalesce(cast(b.points as double), 0)') }} as talent_points
     from {{ ref('stg_talent__talents') }} as t
-    left join {{ ref('policy_talent_bonus') }} as b on cast(b.talent_level as varchar) = t.talent_level
+    left join {{ policy_for_year('policy_talent_bonus') }} as b
+        on b.year = t.year and cast(b.talent_level as varchar) = t.talent_level
     where extract(year from t.certified_on) = t.year
     group by t.year, t.uscc
 ),

@@ -34,14 +34,13 @@ industrial_benchmark as (
 ),
 
 thresholds as (
-    select
-        {{ eval_param('policy_grade_thresholds', 'tax_per_mu_floor_d') }} as floor_d,
-        {{ eval_param('policy_grade_thresholds', 'tax_per_mu_floor_ab') }} as floor_ab
+    select year, tax_per_mu_floor_d as floor_d, tax_per_mu_floor_ab as floor_ab
+    from {{ policy_params_for_year('policy_grade_thresholds', ['tax_per_mu_floor_d', 'tax_per_mu_floor_ab']) }} as t
 ),
 
 cuts as (
-    select cast(grade as varchar) as grade, cast(max_rank_share as double) as max_rank_share
-    from {{ ref('policy_grade_cuts') }}
+    select year, cast(grade as varchar) as grade, cast(max_rank_share as double) as max_rank_share
+    from {{ policy_for_year('policy_grade_cuts') }} as c
 ),
 
 adjustments as (
@@ -73,9 +72,10 @@ ranked as (
 bands as (
     -- (lower, upper] bands of r/N per grade, in max_rank_share order
     select
+        year,
         grade,
         max_rank_share,
-        coalesce(lag(max_rank_share) over (order by max_rank_share), -1) as lower_share
+        coalesce(lag(max_rank_share) over (partition by year order by max_rank_share), -1) as lower_share
     from cuts
 ),
 
@@ -85,7 +85,8 @@ initial as (
         bands.grade as initial_grade
     from ranked
     left join bands
-        on cast(ranked.rank_in_group as double) / ranked.group_size > bands.lower_share
+        on bands.year = ranked.year
+        and cast(ranked.rank_in_group as double) / ranked.group_size > bands.lower_share
         and cast(ranked.rank_in_group as double) / ranked.group_size <= bands.max_rank_share
 ),
 
@@ -102,7 +103,7 @@ step_4 as (   -- R-GRADE-4
         case when grade_6 in ('A', 'B') and tax_per_mu < thresholds.floor_ab then 'C' else grade_6 end as grade_4,
         thresholds.floor_d
     from step_6
-    cross join thresholds
+    inner join thresholds on thresholds.year = step_6.year
 ),
 
 step_5 as (   -- R-GRADE-5

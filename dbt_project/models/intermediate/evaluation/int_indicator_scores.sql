@@ -25,18 +25,19 @@ measures as (
 
 weights as (
     select
+        year,
+        policy_version,
         cast(category as varchar) as category,
         cast(indicator as varchar) as indicator,
         cast(weight as double) as weight,
         cast(scoring_method as varchar) as scoring_method,
         cast(rule_id as varchar) as rule_id
-    from {{ ref('policy_indicator_weights') }}
+    from {{ policy_for_year('policy_indicator_weights') }} as w
 ),
 
 params as (
-    select
-        {{ eval_param('policy_scoring', 'score_cap') }} as score_cap,
-        {{ eval_param('policy_scoring', 'emission_base_share') }} as emission_base_share
+    select year, score_cap, emission_base_share, score_cap_version, emission_base_share_version
+    from {{ policy_params_for_year('policy_scoring', ['score_cap', 'emission_base_share']) }} as p
 ),
 
 joined as (
@@ -58,10 +59,13 @@ joined as (
         coalesce(measures.tax_wan, 0) as tax_wan,
         coalesce(measures.has_emission_data, false) as has_emission_data,
         params.score_cap,
-        params.emission_base_share
+        params.emission_base_share,
+        weights.policy_version as weight_version,
+        case when weights.scoring_method = 'best_in_group' then params.emission_base_share_version
+             else params.score_cap_version end as scoring_version
     from subjects
-    inner join weights on weights.category = subjects.category
-    cross join params
+    inner join weights on weights.year = subjects.year and weights.category = subjects.category
+    inner join params on params.year = subjects.year
     left join indicators
         on indicators.year = subjects.year and indicators.subject_id = subjects.subject_id
         and indicators.indicator = weights.indicator
@@ -115,5 +119,6 @@ select
         else 0
     end as score,
     case when scoring_method = 'best_in_group' then 'R-SCORE-3' else 'R-SCORE-1' end as rule_id,
-    rule_id as weight_rule_id
+    rule_id as weight_rule_id,
+    weight_version || ', ' || scoring_version as policy_version
 from scored

@@ -13,16 +13,15 @@ with parcels as (
 ),
 
 counted_uses as (
-    select cast(land_use as varchar) as land_use
-    from {{ ref('policy_counted_land_uses') }}
+    select year, cast(land_use as varchar) as land_use
+    from {{ policy_for_year('policy_counted_land_uses') }} as u
     where counted
 ),
 
 params as (
-    select
-        {{ eval_param('policy_scoring', 'land_count_lag_years') }} as land_count_lag_years,
-        {{ eval_param('policy_scoring', 'overrun_grace_months') }} as overrun_grace_months,
-        {{ eval_param('policy_scoring', 'new_enterprise_lag_years') }} as new_enterprise_lag_years
+    select year, land_count_lag_years, overrun_grace_months, new_enterprise_lag_years
+    from {{ policy_params_for_year('policy_scoring',
+                                   ['land_count_lag_years', 'overrun_grace_months', 'new_enterprise_lag_years']) }} as p
 ),
 
 dated as (
@@ -35,8 +34,8 @@ dated as (
         params.land_count_lag_years,
         params.new_enterprise_lag_years
     from parcels
-    cross join params
-    left join counted_uses on counted_uses.land_use = parcels.land_use
+    inner join params on params.year = parcels.year
+    left join counted_uses on counted_uses.year = parcels.year and counted_uses.land_use = parcels.land_use
 ),
 
 ruled as (

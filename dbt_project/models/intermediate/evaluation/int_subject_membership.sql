@@ -48,8 +48,8 @@ non_industrial as (
         e.subject_id as parent_id,
         'R-SUBJ-6' as rule_id
     from {{ ref('stg_mujun_office__land_use_exceptions') }} as e
-    inner join {{ ref('policy_merged_tenant_types') }} as t
-        on cast(t.tenant_type as varchar) = e.tenant_type and t.merged
+    inner join {{ policy_for_year('policy_merged_tenant_types') }} as t
+        on t.year = e.year and cast(t.tenant_type as varchar) = e.tenant_type and t.merged
     where e.exception_kind = 'non_industrial_tenant' and e.tenant_uscc is not null
 ),
 

@@ -15,8 +15,8 @@
 with
 
 indicator_weights as (
-    select list_code, indicator, weight
-    from {{ ref('leader_indicators') }}
+    select year, list_code, indicator, weight
+    from {{ policy_for_year('leader_indicators') }} as i
 ),
 
 enterprise_values as (
@@ -64,7 +64,7 @@ select
     cast(case when p.value > 0 then v.value / p.value - 1 end as double) as growth
 from candidates as c
 inner join indicator_weights as w
-    on w.list_code = c.list_code
+    on w.year = c.year and w.list_code = c.list_code
 left join entity_values as v
     on v.pool = c.pool
     and v.year = c.year

@@ -12,7 +12,7 @@ select
     cast(count(*) as integer) as candidates,
     cast(sum(case when c.is_group_best then 1 else 0 end) as integer) as candidates_after_group_dedup
 from {{ ref('int_leader_candidates_ranked') }} as c
-inner join {{ ref('leader_lists') }} as l
-    on l.list_code = c.list_code
+inner join {{ policy_for_year('leader_lists') }} as l
+    on l.year = c.year and l.list_code = c.list_code
 where c.class_code is not null
 group by c.year, c.list_code, c.class_code, l.list_size

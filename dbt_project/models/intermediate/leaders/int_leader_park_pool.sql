@@ -11,14 +11,14 @@ measures as (
 ),
 
 lists as (
-    select list_code, park_type
-    from {{ ref('leader_lists') }}
+    select year, list_code, park_type
+    from {{ policy_for_year('leader_lists') }} as l
     where list_kind = 'park'
 ),
 
 classes as (
-    select list_code, class_code, name_zh as class_name
-    from {{ ref('leader_list_classes') }}
+    select year, list_code, class_code, name_zh as class_name
+    from {{ policy_for_year('leader_list_classes') }} as c
 ),
 
 counties as (
@@ -40,9 +40,10 @@ pool as (
         coalesce(k.in_26_counties, false) as in_26_counties
     from measures as m
     inner join lists as l
-        on l.park_type = m.park_type
+        on l.year = m.year and l.park_type = m.park_type
     left join classes as c
-        on c.list_code = l.list_code
+        on c.year = m.year
+        and c.list_code = l.list_code
         and c.class_code = m.park_class
     left join measures as p
         on p.year = m.year - 1
@@ -66,4 +67,4 @@ select
     pool.in_26_counties,
     {{ leader_tilt_points('pool', 'tilts') }} as tilt_points
 from pool
-cross join tilts
+inner join tilts on tilts.year = pool.year

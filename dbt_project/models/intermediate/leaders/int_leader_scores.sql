@@ -15,19 +15,19 @@ indicators as (
 ),
 
 lists as (
-    select list_code, level_share, growth_share
-    from {{ ref('leader_lists') }}
+    select year, list_code, level_share, growth_share
+    from {{ policy_for_year('leader_lists') }} as l
 ),
 
 weight_totals as (
-    select list_code, {{ exact_sum('weight') }} as weight_total
-    from {{ ref('leader_indicators') }}
-    group by list_code
+    select year, list_code, {{ exact_sum('weight') }} as weight_total
+    from {{ policy_for_year('leader_indicators') }} as i
+    group by year, list_code
 ),
 
 scale as (
-    select max(case when parameter = 'score_scale' then cast(value as double) end) as score_scale
-    from {{ ref('leader_parameters') }}
+    select year, score_scale
+    from {{ policy_params_for_year('leader_parameters', ['score_scale']) }} as p
 ),
 
 clamped as (
@@ -57,8 +57,8 @@ scored as (
         case when m.growth_max > 0 then m.growth_clamped / m.growth_max else 0 end as growth_ratio
     from maxima as m
     inner join weight_totals as t
-        on t.list_code = m.list_code
-    cross join scale as s
+        on t.year = m.year and t.list_code = m.list_code
+    inner join scale as s on s.year = m.year
 ),
 
 summed as (
@@ -83,4 +83,4 @@ select
     cast(l.level_share * s.level_score + l.growth_share * s.growth_score as double) as indicator_score
 from summed as s
 inner join lists as l
-    on l.list_code = s.list_code
+    on l.year = s.year and l.list_code = s.list_code

@@ -26,7 +26,7 @@ grid as (
     select groups.*, stages.stage, cast(cuts.grade as varchar) as grade
     from groups
     cross join (select 'initial' as stage union all select 'final' as stage) as stages
-    cross join {{ ref('policy_grade_cuts') }} as cuts
+    inner join {{ policy_for_year('policy_grade_cuts') }} as cuts on cuts.year = groups.year
 ),
 
 counted as (

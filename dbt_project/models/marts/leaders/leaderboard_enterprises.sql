@@ -5,8 +5,8 @@ with
 selection as (
     select s.*
     from {{ ref('int_leader_selection') }} as s
-    inner join {{ ref('leader_lists') }} as l
-        on l.list_code = s.list_code
+    inner join {{ policy_for_year('leader_lists') }} as l
+        on l.year = s.year and l.list_code = s.list_code
     where l.list_kind = 'enterprise'
 ),
 

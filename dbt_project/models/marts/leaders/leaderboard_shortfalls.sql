@@ -15,8 +15,8 @@ years as (
 ),
 
 lists as (
-    select list_code, list_size
-    from {{ ref('leader_lists') }}
+    select year, list_code, list_size
+    from {{ policy_for_year('leader_lists') }} as ll
     where list_kind in ('enterprise', 'park')
 ),
 
@@ -44,7 +44,7 @@ list_rows as (
         coalesce(sum(cc.candidates), 0) as candidates,
         coalesce(sum(cc.candidates_after_group_dedup), 0) as candidates_after_group_dedup
     from years as y
-    cross join lists as l
+    inner join lists as l on l.year = y.year
     left join class_candidates as cc
         on cc.year = y.year and cc.list_code = l.list_code
     group by y.year, l.list_code, l.list_size
