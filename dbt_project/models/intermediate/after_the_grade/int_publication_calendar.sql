@@ -1,0 +1,46 @@
+{#- R-STAGE-1: the 公示 window of every data year. A year's window opens on the date its `initial`
+    stage was recorded (the latest such record in publication.stages, i.e. the 公示 notice date set by
+    `mujun publish --initial --on`) and lasts policy_publication_stages.publicity_days; it is closed
+    once the as-of date (var as_of, default the run date) is past its last day. final_requested: an
+    explicit `mujun publish --final` after the window opened. -#}
+
+with years as (
+    select distinct year from {{ ref('stg_market__enterprises') }}
+),
+
+log as (
+    select * from {{ publication_log('stages') }}
+),
+
+opened as (
+    select year, max(stage_on) as publicity_start
+    from log
+    where stage = 'initial'
+    group by year
+),
+
+final_requests as (
+    select log.year, max(log.stage_on) as final_requested_on
+    from log
+    inner join opened on opened.year = log.year
+    where log.stage = 'final' and log.stage_on >= opened.publicity_start
+    group by log.year
+),
+
+days as (
+    select cast({{ eval_param('policy_publication_stages', 'publicity_days') }} as integer) as publicity_days
+)
+
+select
+    years.year,
+    opened.publicity_start,
+    days.publicity_days,
+    cast({{ dbt.dateadd('day', 'days.publicity_days', 'opened.publicity_start') }} as date) as publicity_ends_on,
+    {{ publication_as_of() }} as as_of,
+    coalesce({{ publication_as_of() }} > cast({{ dbt.dateadd('day', 'days.publicity_days', 'opened.publicity_start') }} as date), false)
+        as window_closed,
+    final_requests.final_requested_on
+from years
+cross join days
+left join opened on opened.year = years.year
+left join final_requests on final_requests.year = years.year
