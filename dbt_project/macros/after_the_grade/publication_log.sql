@@ -3,7 +3,8 @@
     it does not exist in a new warehouse, and a missing log means "no year has been published yet". -#}
 {% macro publication_log(table) -%}
 {%- set shapes = {
-    'stages': [('year', 'integer'), ('stage', dbt.type_string()), ('stage_on', 'date')],
+    'stages': [('year', 'integer'), ('stage', dbt.type_string()), ('stage_on', 'date'),
+               ('recorded_at', dbt.type_timestamp())],
     'stage_grades': [('year', 'integer'), ('stage', dbt.type_string()), ('subject_key', dbt.type_string()),
                      ('grade', dbt.type_string())],
 } -%}

@@ -1,6 +1,6 @@
-{#- R-STAGE-1: the 公示 window of every data year. A year's window opens on the date its `initial`
-    stage was recorded (the latest such record in publication.stages, i.e. the 公示 notice date set by
-    `mujun publish --initial --on`) and lasts policy_publication_stages.publicity_days; it is closed
+{#- R-STAGE-1: the 公示 window of every data year. A year's window opens on the stage_on date of its
+    most recently recorded `initial` record in publication.stages (the first publication's date, or
+    the 公示 notice date set later by `mujun publish --initial --on`) and lasts policy_publication_stages.publicity_days; it is closed
     once the as-of date (var as_of, default the run date) is past its last day. final_requested: an
     explicit `mujun publish --final` after the window opened. -#}
 
@@ -13,17 +13,22 @@ log as (
 ),
 
 opened as (
-    select year, max(stage_on) as publicity_start
-    from log
-    where stage = 'initial'
-    group by year
+    select year, stage_on as publicity_start, recorded_at
+    from (
+        select year, stage_on, recorded_at,
+               row_number() over (partition by year order by recorded_at desc, stage_on desc) as recency
+        from log
+        where stage = 'initial'
+    ) as initial_records
+    where recency = 1
 ),
 
 final_requests as (
+    -- a final recorded after the latest initial (by `mujun publish --final`, or by the run that made it final)
     select log.year, max(log.stage_on) as final_requested_on
     from log
     inner join opened on opened.year = log.year
-    where log.stage = 'final' and log.stage_on >= opened.publicity_start
+    where log.stage = 'final' and log.recorded_at > opened.recorded_at
     group by log.year
 ),
 
