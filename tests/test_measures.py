@@ -43,7 +43,8 @@ def wh(tmp_path_factory) -> Path:
     with duckdb.connect(str(path)) as con:
         _three_years(con)
     _dbt(["build", "--select", "resource_type:seed", "staging", "+differentiated_measures", "+remediation_list",
-          "--exclude", "path:dbt_project/models/staging,resource_type:test", "resource_type:unit_test"], path, work)
+          "--exclude", "path:dbt_project/models/staging,resource_type:test", "resource_type:unit_test",
+          "--indirect-selection", "cautious"], path, work)
     return path
 
 
