@@ -404,9 +404,11 @@ def cmd_status(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     _apply_paths(args)
     from orchestration.export import export_leaders
+    from orchestration.remediation_export import export_remediation
 
     with _read_connection(args) as con:
-        files = export_leaders(con, args.year, Path(args.out))
+        export = export_remediation if args.what == "remediation" else export_leaders
+        files = export(con, args.year, Path(args.out))
     for f in files:
         print(f)
     return 0
@@ -497,19 +499,20 @@ def build_parser() -> argparse.ArgumentParser:
     paths(sp, feeds=False)
     sp.set_defaults(func=cmd_status)
 
-    sp = sub.add_parser("export", help="export leader lists for publication (公示)")
-    sp.add_argument("what", choices=["leaders"])
+    sp = sub.add_parser("export", help="export leader lists for publication (公示), or the remediation list per town")
+    sp.add_argument("what", choices=["leaders", "remediation"])
     sp.add_argument("--year", type=int, required=True)
     sp.add_argument("--out", required=True, help="output folder for CSV and XLSX files")
     sp.add_argument("--db")
     paths(sp, feeds=False)
     sp.set_defaults(func=cmd_export)
 
-    from orchestration import whatif
+    from orchestration import stage_command, whatif
     from orchestration.report import commands as report_commands
 
     report_commands.add_parser(sub, paths)      # report, profile
     whatif.add_parser(sub, paths)
+    stage_command.add_parser(sub, paths)        # publish --initial/--final
 
     sp = sub.add_parser("prepare", help="build the dbt manifest (run before tests or dagster)")
     paths(sp, feeds=False)

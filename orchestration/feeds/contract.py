@@ -112,6 +112,8 @@ PARK_CLASSES_BY_TYPE = {
 }
 GRADES = ("A", "B", "C", "D")
 FINDING_FEEDS = ("stats_enterprise_annual", "land_parcels", "land_ledger")
+APPEAL_KINDS = ("data", "grade")
+APPEAL_DECISIONS = ("accepted", "rejected", "pending")
 
 FEEDS: tuple[Feed, ...] = (
     Feed("registry_enterprises", "企业登记信息", "market", True, (
@@ -242,6 +244,24 @@ FEEDS: tuple[Feed, ...] = (
         C("verified_value", "核实值", TEXT),
         C("verified_on", "核实日期", DATE),
     ), person_columns=("subject_id", "record_key")),
+    # 复核/申诉 after 公示 (issue #13): a data appeal corrects a value like an audit finding (R-AUDIT-4), a
+    # grade appeal sets the grade like an adjustment (R-GRADE-7). Window, subject and field are checked
+    # in dbt (int_appeals_checked), where the 公示 date and the subjects are known.
+    Feed("appeals", "复核申诉", "mujun_office", False, (
+        C("appeal_id", "申诉编号", TEXT),
+        C("subject_id", "评价主体", SUBJECT),
+        C("kind", "申诉类型", ENUM, enum=APPEAL_KINDS),
+        C("feed", "数据来源", ENUM, enum=FINDING_FEEDS, nullable=True),
+        C("record_key", "记录主键", TEXT, nullable=True),
+        C("field", "申诉字段", TEXT, nullable=True),
+        C("claimed_value", "申诉值", TEXT, nullable=True),
+        C("claimed_grade", "申诉等级", ENUM, enum=GRADES, nullable=True),
+        C("submitted_on", "提交日期", DATE),
+        C("decision", "复核结论", ENUM, enum=APPEAL_DECISIONS),
+        C("decided_on", "决定日期", DATE, nullable=True),
+        C("approval_ref", "审批文号", TEXT, nullable=True),
+        C("reason", "理由", TEXT, nullable=True),
+    ), key=("appeal_id",), person_columns=("subject_id", "record_key")),
 )
 
 FEEDS_BY_NAME: dict[str, Feed] = {f.name: f for f in FEEDS}

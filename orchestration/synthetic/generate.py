@@ -409,6 +409,9 @@ def generate(out: Path, scale: str = "county", years: list[int] = [2020, 2021], 
                                "reported_value": np.array(fa_rep, object), "verified_value": np.array(fa_ver, object),
                                "verified_on": date_of(Y + 1, 3) + rng.integers(0, 110, nf)})
 
+        # ---- appeals after 公示 (issue #13): dated for a 公示 that starts on Y+1-04-01 ----------
+        put("appeals", _appeals(rng, Y, uscc[ga[:3]], stats_cols, parcel_cols, cand_p, short))
+
         for name, wr in writers.items():
             rows[f"{Y}/{name}"] = wr.rows
         say(f"{Y}: " + ", ".join(f"{k} {v:,}" for k, v in ((nm, wr.rows) for nm, wr in writers.items())))
@@ -416,3 +419,40 @@ def generate(out: Path, scale: str = "county", years: list[int] = [2020, 2021], 
     con.close()
     return {"scale": scale, "seed": seed, "years": years, "enterprises": n, "subjects": w.subjects_planned,
             "rows": rows, "seconds": round(time.time() - t0, 2)}
+
+
+def _appeals(rng, Y: int, graded: np.ndarray, stats_cols: dict, parcel_cols: dict, cand_p: np.ndarray,
+             short: str) -> dict[str, np.ndarray]:
+    """A few appeals of every kind and outcome, dated for a 公示 window starting on Y+1-04-01 (the demo
+    records it with `mujun publish --initial --on`): two accepted data appeals (a parcel measured
+    smaller), a rejected data appeal, an accepted and a rejected grade appeal, one submitted after the
+    window and one accepted without the 领导小组's approval (both quarantined)."""
+    rows: list[dict] = []
+    start = date_of(Y + 1, 4, 1)
+    day = np.timedelta64(1, "D")
+    for i in rng.choice(cand_p, size=min(3, len(cand_p)), replace=False).tolist():
+        rows.append({"subject_id": parcel_cols["holder_uscc"][i], "kind": "data", "feed": "land_parcels",
+                     "record_key": parcel_cols["parcel_id"][i], "field": "area_m2",
+                     "claimed_value": repr(round(float(parcel_cols["area_m2"][i]) * 0.7, 2))})
+    j = int(rng.integers(0, len(stats_cols["uscc"])))
+    rows.append({"subject_id": stats_cols["uscc"][j], "kind": "data", "feed": "stats_enterprise_annual",
+                 "record_key": stats_cols["uscc"][j], "field": "value_added_kyuan",
+                 "claimed_value": repr(round(float(stats_cols["value_added_kyuan"][j]) * 1.5, 1))})
+    for g in graded.tolist():
+        rows.append({"subject_id": g, "kind": "grade", "claimed_grade": "A"})
+    outcome = ["accepted", "accepted", "late", "rejected", "accepted", "rejected", "no_ref"]
+    out: dict[str, list] = {c: [] for c in ("appeal_id", "subject_id", "kind", "feed", "record_key", "field",
+                                            "claimed_value", "claimed_grade", "submitted_on", "decision",
+                                            "decided_on", "approval_ref", "reason")}
+    for n, (r, o) in enumerate(zip(rows, outcome)):
+        decision = "rejected" if o == "rejected" else "accepted"
+        out["appeal_id"].append(f"SS{Y}{n + 1:04d}")
+        for c in ("subject_id", "kind", "feed", "record_key", "field", "claimed_value", "claimed_grade"):
+            out[c].append(r.get(c))
+        out["submitted_on"].append(start + (19 if o == "late" else 1 + n % 4) * day)
+        out["decision"].append(decision)
+        out["decided_on"].append(start + 25 * day)
+        out["approval_ref"].append(None if o in ("rejected", "no_ref") else f"{short}亩均领导小组〔{Y + 1}〕{n + 1}号")
+        out["reason"].append("镇街现场核实" if decision == "accepted" else "证据不足")
+    return {c: np.array(v, dtype=object) if c not in ("submitted_on", "decided_on") else np.array(v)
+            for c, v in out.items()}

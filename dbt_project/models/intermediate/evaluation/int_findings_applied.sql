@@ -19,7 +19,7 @@ with findings as (
             partition by year, source_feed, record_key, field_name
             order by verified_on desc, _row_number desc
         ) as recency_rank
-    from {{ ref('stg_mujun_office__audit_findings') }}
+    from {{ ref('int_audit_findings_with_appeals') }}
 ),
 
 supported as (

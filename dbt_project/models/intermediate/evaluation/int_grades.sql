@@ -49,7 +49,7 @@ adjustments as (
         select
             year, subject_id, grade, approval_ref,
             row_number() over (partition by year, subject_id order by _row_number desc) as rn
-        from {{ ref('stg_mujun_office__grade_adjustments') }}
+        from {{ ref('int_grade_adjustments_with_appeals') }}
     ) as ranked
     where rn = 1
 ),
