@@ -40,7 +40,7 @@ thresholds as (
 ),
 
 cuts as (
-    select cast(grade as varchar) as grade, cast(max_rank_share as double) as max_rank_share
+    select cast(grade as {{ dbt.type_string() }}) as grade, cast(max_rank_share as double) as max_rank_share
     from {{ ref('policy_grade_cuts') }}
 ),
 

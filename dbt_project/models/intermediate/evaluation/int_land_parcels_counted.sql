@@ -13,7 +13,7 @@ with parcels as (
 ),
 
 counted_uses as (
-    select cast(land_use as varchar) as land_use
+    select cast(land_use as {{ dbt.type_string() }}) as land_use
     from {{ ref('policy_counted_land_uses') }}
     where counted
 ),

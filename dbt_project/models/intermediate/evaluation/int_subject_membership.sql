@@ -49,7 +49,7 @@ non_industrial as (
         'R-SUBJ-6' as rule_id
     from {{ ref('stg_mujun_office__land_use_exceptions') }} as e
     inner join {{ ref('policy_merged_tenant_types') }} as t
-        on cast(t.tenant_type as varchar) = e.tenant_type and t.merged
+        on cast(t.tenant_type as {{ dbt.type_string() }}) = e.tenant_type and t.merged
     where e.exception_kind = 'non_industrial_tenant' and e.tenant_uscc is not null
 ),
 

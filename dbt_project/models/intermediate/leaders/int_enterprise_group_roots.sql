@@ -85,9 +85,9 @@ terminal as (
 
 select
     cast(e.year as integer) as year,
-    cast(e.uscc as varchar) as uscc,
-    cast(e.parent_uscc as varchar) as parent_uscc,
-    cast(coalesce(rc.cycle_root_uscc, t.terminal_uscc) as varchar) as group_root_uscc,
+    cast(e.uscc as {{ dbt.type_string() }}) as uscc,
+    cast(e.parent_uscc as {{ dbt.type_string() }}) as parent_uscc,
+    cast(coalesce(rc.cycle_root_uscc, t.terminal_uscc) as {{ dbt.type_string() }}) as group_root_uscc,
     cast(case when rc.origin_uscc is not null then rc.depth_to_cycle else t.depth end as integer)
         as chain_depth,
     rc.origin_uscc is not null as cycle_detected,
