@@ -58,7 +58,8 @@ pool as (
         e.subject_name,
         e.county_code,
         e.grade,
-        (e.excluded_reason is null and e.grade in (select grade from candidate_grades)) as is_candidate,
+        -- `grade in (candidate grades)` as a join (null grade: null, as IN gives)
+        (e.excluded_reason is null and case when e.grade is not null then cg.grade is not null end) as is_candidate,
         coalesce(g.group_root_uscc, e.subject_id) as group_root_uscc,
         coalesce(g.cycle_detected, false) as group_cycle_detected,
         e.tax_wan,
@@ -83,6 +84,8 @@ pool as (
     left join groups as g
         on g.year = e.year
         and g.uscc = e.subject_id
+    left join candidate_grades as cg
+        on cg.grade = e.grade
     left join previous_year as p
         on p.year = e.year
         and p.subject_id = e.subject_id

@@ -2,7 +2,7 @@
     with measures, the eight indicators, scores, bonuses, rank and grades. Person ids (individual subjects,
     R-SUBJ-5) are masked: first 6 + '********' + last 4; the unmasked id never leaves intermediate.
     Excluded rows keep measures and indicators with null scores, bonuses, rank and grades.
-    grade_rules is a DuckDB list (VARCHAR[]: DuckDB-only, no portable list type); grade_rules_text is the
+    grade_rules is a list (VARCHAR[] on DuckDB, ARRAY<STRING> on Spark: macros/portable/lists.sql); grade_rules_text is the
     same list comma-joined for other clients. -#}
 {%- set indicators = ['tax_per_mu', 'value_added_per_mu', 'energy_productivity', 'emission_productivity',
                       'labour_productivity', 'rd_intensity', 'revenue_per_mu', 'tax_per_kwh'] -%}
@@ -92,10 +92,8 @@ select
     cast(grades.group_size as integer) as group_size,
     cast(grades.initial_grade as {{ dbt.type_string() }}) as initial_grade,
     cast(grades.grade as {{ dbt.type_string() }}) as grade,
-    -- DuckDB-only: list type
-    cast(case when grades.subject_id is null then null
-              when grades.grade_rules_text = '' then []
-              else string_split(grades.grade_rules_text, ',') end as varchar[]) as grade_rules,
+    -- a list column (DuckDB VARCHAR[], Spark ARRAY<STRING>): macros/portable/lists.sql
+    case when grades.subject_id is not null then {{ string_list_from_csv('grades.grade_rules_text') }} end as grade_rules,
     cast(grades.grade_rules_text as {{ dbt.type_string() }}) as grade_rules_text,
     cast(subjects.excluded_reason as {{ dbt.type_string() }}) as excluded_reason
 from subjects
