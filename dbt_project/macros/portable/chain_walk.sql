@@ -32,6 +32,43 @@
 {%- endmacro %}
 
 {% macro chain_walk_ctes(name, starts, edges, limit) -%}
+    {{ return(adapter.dispatch('chain_walk_ctes')(name, starts, edges, limit)) }}
+{%- endmacro %}
+
+{#- Spark: the unrolled joins make Catalyst's analyzer spend minutes (it re-deduplicates the same
+    relation joined dozens of times), so each path is grown in one expression over a per-year map
+    child -> parent (higher-order functions) and exploded. Fine for county and city samples; at
+    province scale the per-year map is large (see README "Scale-out on Spark"). -#}
+{% macro spark__chain_walk_ctes(name, starts, edges, limit) -%}
+{{ name }}_links as (
+    select year, map_from_entries(collect_list(struct(child_id, parent_id))) as parent_of
+    from {{ edges }}
+    where parent_id is not null
+    group by year
+),
+{{ name }}_paths as (
+    select
+        s.year,
+        s.id as origin_id,
+        -- step k extends a path that grew at every earlier step (size k), unless its last node
+        -- is the origin again (k > 1: a closed cycle) or has no parent
+        aggregate(sequence(1, {{ limit }}), array(s.id), (path, k) ->
+            case when size(path) = k
+                      and not (k > 1 and element_at(path, -1) = s.id)
+                      and l.parent_of[element_at(path, -1)] is not null
+                 then concat(path, array(l.parent_of[element_at(path, -1)]))
+                 else path end) as path
+    from {{ starts }} as s
+    left join {{ name }}_links as l on l.year = s.year
+),
+{{ name }} as (
+    select year, origin_id, node_id, cast(depth as integer) as depth
+    from {{ name }}_paths
+    lateral view posexplode(path) walked as depth, node_id
+)
+{%- endmacro %}
+
+{% macro default__chain_walk_ctes(name, starts, edges, limit) -%}
 {{ name }}_wide_0 as (
     select year, id as origin_id, id as node_0
     from {{ starts }}
