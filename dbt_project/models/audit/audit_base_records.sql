@@ -159,7 +159,8 @@ certificate_records as (
         registry.enterprise_name,
         certificates.valid_from,
         certificates.valid_to,
-        {{ dbt.datediff('certificates.valid_from', 'certificates.valid_to', 'day') }} / 365.25 as certificate_years
+        -- a double division on every engine (Spark would divide by the decimal 365.25 in decimal)
+        cast({{ dbt.datediff('certificates.valid_from', 'certificates.valid_to', 'day') }} as double) / 365.25 as certificate_years
     from {{ ref('stg_science__hightech_certificates') }} as certificates
     inner join members on members.year = certificates.year and members.member_id = certificates.uscc
     left join registry on registry.year = certificates.year and registry.uscc = certificates.uscc
