@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup browser demo test test-slow bench docs dev clean
+.PHONY: setup browser demo test test-slow bench docs dev clean setup-spark test-spark
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,6 +34,23 @@ test-slow: setup browser
 
 bench: setup
 	$(BIN)/python scripts/benchmark.py
+
+# The Spark target (README "Scale-out on Spark"): dbt-spark + a local pyspark in the same venv (no
+# pin of requirements.lock changes), and Java 17 from Debian where no `java` is on PATH.
+SPARK_STAMP := $(VENV)/.installed-spark
+
+$(SPARK_STAMP): $(STAMP) requirements-spark.lock
+	command -v java >/dev/null || (sudo -n true 2>/dev/null && SUDO=sudo; \
+		$$SUDO apt-get update -q && $$SUDO apt-get install -y -q openjdk-17-jre-headless)
+	$(BIN)/uv pip install --quiet -p $(BIN)/python -r requirements-spark.lock
+	touch $(SPARK_STAMP)
+
+setup-spark: $(SPARK_STAMP)
+
+# Builds the county sample on DuckDB and on Spark and compares every mart (several minutes).
+test-spark: setup-spark
+	$(BIN)/mujun prepare
+	$(BIN)/python -m pytest -q -m spark tests/test_spark_parity.py
 
 docs: setup
 	$(BIN)/mujun docs

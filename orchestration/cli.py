@@ -527,6 +527,10 @@ def build_parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("docs", help="generate dbt docs from the model descriptions")
     paths(sp, feeds=False)
     sp.set_defaults(func=cmd_docs)
+
+    from orchestration.spark import cli as spark_cli
+
+    spark_cli.add_parser(sub, paths)
     return p
 
 

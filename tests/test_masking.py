@@ -96,7 +96,7 @@ def test_dbt_macro_file_is_generated_from_the_python_definition():
 
 def test_dbt_macro_sql_runs_in_duckdb_like_python():
     """The body of the generated dbt macro, rendered for a column, computes mask_text in DuckDB."""
-    body = masking.dbt_macro_text().split("{% macro mask_person_text(expr) -%}")[1].split("{%- endmacro %}")[0]
+    body = masking.dbt_macro_text().split("{% macro default__mask_person_text(expr) -%}")[1].split("{%- endmacro %}")[0]
     sql = body.replace("{{ expr }}", "s")
     con = duckdb.connect()
     texts = ["身份证" + PID, USCC_DIGITS, "331126-1986-0930-311X", "5" + PID, "plain"]

@@ -33,7 +33,7 @@ having count(*) > 1
 {% macro eval_subject_key(id, kind) -%}
     (case when {{ kind }} = 'individual'
           then {{ eval_mask_person_id(id) }} || '#' || cast(dense_rank() over (
-                   partition by {{ kind }}, {{ eval_mask_person_id(id) }} order by {{ id }}) as varchar)
+                   partition by {{ kind }}, {{ eval_mask_person_id(id) }} order by {{ id }}) as {{ dbt.type_string() }})
           else {{ id }} end)
 {%- endmacro %}
 

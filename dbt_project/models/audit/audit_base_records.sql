@@ -159,7 +159,8 @@ certificate_records as (
         registry.enterprise_name,
         certificates.valid_from,
         certificates.valid_to,
-        {{ dbt.datediff('certificates.valid_from', 'certificates.valid_to', 'day') }} / 365.25 as certificate_years
+        -- a double division on every engine (Spark would divide by the decimal 365.25 in decimal)
+        cast({{ dbt.datediff('certificates.valid_from', 'certificates.valid_to', 'day') }} as double) / 365.25 as certificate_years
     from {{ ref('stg_science__hightech_certificates') }} as certificates
     inner join members on members.year = certificates.year and members.member_id = certificates.uscc
     left join registry on registry.year = certificates.year and registry.uscc = certificates.uscc
@@ -243,10 +244,11 @@ subject_records as (
 ),
 
 records as (
-    select * from enterprise_records
-    union all by name select * from ledger_records
-    union all by name select * from certificate_records
-    union all by name select * from subject_records
+    {{ union_all_by_name([
+        ('enterprise_records', ['record_type', 'year', 'subject_id', 'source_feed', 'record_key', 'uscc', 'enterprise_name', 'membership_fraction', 'output_industry_wan', 'value_added_industry_wan', 'revenue_wan', 'tax_wan', 'tax_revenue_ratio', 'energy_tce', 'electricity_kwh', 'electricity_tce', 'employees_if_value_added']),
+        ('ledger_records', ['record_type', 'year', 'subject_id', 'source_feed', 'record_key', 'uscc', 'enterprise_name', 'area_m2', 'arrangement', 'landlord_id', 'landlord_registered_m2', 'landlord_rented_m2', 'ledger_to_landlord_ratio', 'separate_evaluation_eligible']),
+        ('certificate_records', ['record_type', 'year', 'subject_id', 'source_feed', 'record_key', 'uscc', 'enterprise_name', 'valid_from', 'valid_to', 'certificate_years']),
+        ('subject_records', ['record_type', 'year', 'subject_id', 'source_feed', 'record_key', 'uscc', 'enterprise_name', 'area_mu', 'town_area_min_mu', 'town_area_max_mu'])]) }}
 )
 
 select

@@ -20,12 +20,12 @@ select
     cast(findings.year as integer) as year,
     cast(case when registered.uscc is null
               then {{ mask_person_value('findings.subject_id') }}
-              else findings.subject_id end as varchar) as subject_id,
-    cast(findings.field_name as varchar) as field,
-    cast({{ mask_person_text('findings.reported_value') }} as varchar) as reported_value,
-    cast({{ mask_person_text('findings.verified_value') }} as varchar) as verified_value,
+              else findings.subject_id end as {{ dbt.type_string() }}) as subject_id,
+    cast(findings.field_name as {{ dbt.type_string() }}) as field,
+    cast({{ mask_person_text('findings.reported_value') }} as {{ dbt.type_string() }}) as reported_value,
+    cast({{ mask_person_text('findings.verified_value') }} as {{ dbt.type_string() }}) as verified_value,
     cast(findings.verified_on as date) as verified_on,
-    cast(findings.source_feed as varchar) as source_feed,
-    cast({{ mask_person_text('findings.record_key') }} as varchar) as record_key
+    cast(findings.source_feed as {{ dbt.type_string() }}) as source_feed,
+    cast({{ mask_person_text('findings.record_key') }} as {{ dbt.type_string() }}) as record_key
 from findings
 left join registered on registered.uscc = findings.subject_id

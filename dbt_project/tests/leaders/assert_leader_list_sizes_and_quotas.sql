@@ -28,7 +28,7 @@ class_fill as (
     group by q.year, q.list_code, q.class_code, q.quota, c.candidates_after_group_dedup
 )
 
-select 'list_size' as failure, l.year, l.list_code, cast(null as varchar) as class_code
+select 'list_size' as failure, l.year, l.list_code, cast(null as {{ dbt.type_string() }}) as class_code
 from listed as l
 inner join {{ policy_for_year('leader_lists') }} as ll on ll.year = l.year and ll.list_code = l.list_code
 where l.listed > ll.list_size or l.min_rank <> 1 or l.max_rank <> l.listed

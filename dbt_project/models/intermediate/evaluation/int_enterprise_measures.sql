@@ -33,7 +33,7 @@ emissions as (
         {{ exact_sum('e.emission_kg / cast(p.equivalent_kg as double)') }} as pollution_equivalents,
         count(*) as emission_rows
     from {{ ref('stg_ecology__emissions') }} as e
-    inner join {{ ref('ref_pollutants') }} as p on cast(p.pollutant as varchar) = e.pollutant
+    inner join {{ ref('ref_pollutants') }} as p on cast(p.pollutant as {{ dbt.type_string() }}) = e.pollutant
     group by e.year, e.uscc
 ),
 
@@ -45,7 +45,7 @@ talents as (
         {{ exact_sum('coalesce(cast(b.points as double), 0)') }} as talent_points
     from {{ ref('stg_talent__talents') }} as t
     left join {{ policy_for_year('policy_talent_bonus') }} as b
-        on b.year = t.year and cast(b.talent_level as varchar) = t.talent_level
+        on b.year = t.year and cast(b.talent_level as {{ dbt.type_string() }}) = t.talent_level
     where extract(year from t.certified_on) = t.year
     group by t.year, t.uscc
 ),

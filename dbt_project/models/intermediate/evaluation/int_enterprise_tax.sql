@@ -6,7 +6,7 @@
     last only when audit_certified). Money already in 万元 (R-UNIT-2, staging). -#}
 
 with counted_codes as (
-    select cast(tax_code as varchar) as tax_code
+    select cast(tax_code as {{ dbt.type_string() }}) as tax_code
     from {{ ref('ref_tax_codes') }}
     where counted
 ),

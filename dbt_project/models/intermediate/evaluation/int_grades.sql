@@ -39,7 +39,7 @@ thresholds as (
 ),
 
 cuts as (
-    select year, cast(grade as varchar) as grade, cast(max_rank_share as double) as max_rank_share
+    select year, cast(grade as {{ dbt.type_string() }}) as grade, cast(max_rank_share as double) as max_rank_share
     from {{ policy_for_year('policy_grade_cuts') }} as c
 ),
 

@@ -27,11 +27,11 @@ weights as (
     select
         year,
         policy_version,
-        cast(category as varchar) as category,
-        cast(indicator as varchar) as indicator,
+        cast(category as {{ dbt.type_string() }}) as category,
+        cast(indicator as {{ dbt.type_string() }}) as indicator,
         cast(weight as double) as weight,
-        cast(scoring_method as varchar) as scoring_method,
-        cast(rule_id as varchar) as rule_id
+        cast(scoring_method as {{ dbt.type_string() }}) as scoring_method,
+        cast(rule_id as {{ dbt.type_string() }}) as rule_id
     from {{ policy_for_year('policy_indicator_weights') }} as w
 ),
 

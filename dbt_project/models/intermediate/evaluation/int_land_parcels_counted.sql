@@ -13,7 +13,7 @@ with parcels as (
 ),
 
 counted_uses as (
-    select year, cast(land_use as varchar) as land_use
+    select year, cast(land_use as {{ dbt.type_string() }}) as land_use
     from {{ policy_for_year('policy_counted_land_uses') }} as u
     where counted
 ),

@@ -12,6 +12,6 @@ select
     year,
     subject_id,
     cast(case when subject_kind = 'individual' then {{ eval_mask_person_id('subject_id') }}
-              else subject_id end as varchar) as public_subject_id,
-    cast({{ eval_subject_key('subject_id', 'subject_kind') }} as varchar) as subject_key
+              else subject_id end as {{ dbt.type_string() }}) as public_subject_id,
+    cast({{ eval_subject_key('subject_id', 'subject_kind') }} as {{ dbt.type_string() }}) as subject_key
 from subjects

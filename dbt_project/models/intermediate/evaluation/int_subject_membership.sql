@@ -49,7 +49,7 @@ non_industrial as (
         'R-SUBJ-6' as rule_id
     from {{ ref('stg_mujun_office__land_use_exceptions') }} as e
     inner join {{ policy_for_year('policy_merged_tenant_types') }} as t
-        on t.year = e.year and cast(t.tenant_type as varchar) = e.tenant_type and t.merged
+        on t.year = e.year and cast(t.tenant_type as {{ dbt.type_string() }}) = e.tenant_type and t.merged
     where e.exception_kind = 'non_industrial_tenant' and e.tenant_uscc is not null
 ),
 

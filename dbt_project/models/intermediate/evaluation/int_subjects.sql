@@ -27,9 +27,9 @@ measures as (
 
 divisions as (
     select
-        cast(division_code as varchar) as division_code,
+        cast(division_code as {{ dbt.type_string() }}) as division_code,
         cast(is_manufacturing as boolean) as is_manufacturing,
-        cast(sector_code as varchar) as sector_code
+        cast(sector_code as {{ dbt.type_string() }}) as sector_code
     from {{ ref('ref_industry_divisions') }}
 ),
 

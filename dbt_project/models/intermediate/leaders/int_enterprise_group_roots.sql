@@ -8,10 +8,10 @@
 --     enterprise stops when it comes back to itself, cycle members get the smallest uscc of the
 --     cycle as root, enterprises whose chain runs into a cycle get that cycle's root too, and
 --     cycle_detected is true for all of them (reported by tests/leaders/assert_no_group_cycles.sql);
---   * the walk is bounded by var('leaders_group_max_depth') steps; a chain longer than that
+--   * the walk is bounded by chain_walk_limit() steps (seed policy_chain_walk); a chain longer than that
 --     (no cycle) stops at the last enterprise reached and chain_truncated is true.
--- Portable: WITH RECURSIVE with a column list (ANSI); no arrays or path lists.
-with recursive
+-- Portable: the bounded walk of macros/portable/chain_walk.sql (the recursive walk, unrolled).
+with
 
 enterprises as (
     select
@@ -22,20 +22,12 @@ enterprises as (
     where uscc is not null
 ),
 
-walk (year, origin_uscc, node_uscc, depth) as (
-    select year, uscc, uscc, 0
-    from enterprises
-    union all
-    select w.year, w.origin_uscc, e.parent_uscc, w.depth + 1
-    from walk as w
-    inner join enterprises as e
-        on e.year = w.year
-        and e.uscc = w.node_uscc
-    where e.parent_uscc is not null
-        and w.depth < {{ var('leaders_group_max_depth', 64) }}
-        -- the origin came back to itself: the cycle is closed, stop
-        and not (w.depth > 0 and w.node_uscc = w.origin_uscc)
-),
+starts as (select year, uscc as id from enterprises),
+parent_links as (select year, uscc as child_id, parent_uscc as parent_id from enterprises),
+
+{{ chain_walk_ctes('chain', 'starts', 'parent_links', chain_walk_limit()) }},
+
+walk as (select year, origin_id as origin_uscc, node_id as node_uscc, depth from chain),
 
 -- an enterprise is on a cycle when its own walk returns to it
 cycle_members as (
@@ -85,15 +77,14 @@ terminal as (
 
 select
     cast(e.year as integer) as year,
-    cast(e.uscc as varchar) as uscc,
-    cast(e.parent_uscc as varchar) as parent_uscc,
-    cast(coalesce(rc.cycle_root_uscc, t.terminal_uscc) as varchar) as group_root_uscc,
+    cast(e.uscc as {{ dbt.type_string() }}) as uscc,
+    cast(e.parent_uscc as {{ dbt.type_string() }}) as parent_uscc,
+    cast(coalesce(rc.cycle_root_uscc, t.terminal_uscc) as {{ dbt.type_string() }}) as group_root_uscc,
     cast(case when rc.origin_uscc is not null then rc.depth_to_cycle else t.depth end as integer)
         as chain_depth,
     rc.origin_uscc is not null as cycle_detected,
-    (rc.origin_uscc is null and t.depth >= {{ var('leaders_group_max_depth', 64) }}
-        and t.terminal_uscc in (select p.uscc from enterprises as p
-                                where p.year = e.year and p.parent_uscc is not null))
+    (rc.origin_uscc is null and t.depth >= {{ chain_walk_limit() }}
+        and terminal_parent.uscc is not null)
         as chain_truncated
 from enterprises as e
 inner join terminal as t
@@ -102,3 +93,7 @@ inner join terminal as t
 left join reaches_cycle as rc
     on rc.year = e.year
     and rc.origin_uscc = e.uscc
+left join enterprises as terminal_parent
+    on terminal_parent.year = t.year
+    and terminal_parent.uscc = t.terminal_uscc
+    and terminal_parent.parent_uscc is not null

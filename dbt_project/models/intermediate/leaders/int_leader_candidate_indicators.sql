@@ -54,10 +54,10 @@ entity_values as (
 
 select
     cast(c.year as integer) as year,
-    cast(c.list_code as varchar) as list_code,
-    cast(c.class_code as varchar) as class_code,
-    cast(c.candidate_id as varchar) as candidate_id,
-    cast(w.indicator as varchar) as indicator,
+    cast(c.list_code as {{ dbt.type_string() }}) as list_code,
+    cast(c.class_code as {{ dbt.type_string() }}) as class_code,
+    cast(c.candidate_id as {{ dbt.type_string() }}) as candidate_id,
+    cast(w.indicator as {{ dbt.type_string() }}) as indicator,
     cast(w.weight as double) as weight,
     cast(v.value as double) as value,
     cast(p.value as double) as value_prev,

@@ -57,10 +57,10 @@ ranked as (
 
 select
     cast(year as integer) as year,
-    cast(list_code as varchar) as list_code,
-    cast(class_code as varchar) as class_code,
-    cast(candidate_id as varchar) as candidate_id,
-    cast(group_id as varchar) as group_id,
+    cast(list_code as {{ dbt.type_string() }}) as list_code,
+    cast(class_code as {{ dbt.type_string() }}) as class_code,
+    cast(candidate_id as {{ dbt.type_string() }}) as candidate_id,
+    cast(group_id as {{ dbt.type_string() }}) as group_id,
     cast(tax_per_mu as double) as tax_per_mu,
     cast(indicator_score as double) as indicator_score,
     cast(tilt_points as double) as tilt_points,

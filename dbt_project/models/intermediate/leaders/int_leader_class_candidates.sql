@@ -6,8 +6,8 @@
 -- shortfall report.
 select
     cast(c.year as integer) as year,
-    cast(c.list_code as varchar) as list_code,
-    cast(c.class_code as varchar) as class_code,
+    cast(c.list_code as {{ dbt.type_string() }}) as list_code,
+    cast(c.class_code as {{ dbt.type_string() }}) as class_code,
     cast(l.list_size as integer) as list_size,
     cast(count(*) as integer) as candidates,
     cast(sum(case when c.is_group_best then 1 else 0 end) as integer) as candidates_after_group_dedup

@@ -16,8 +16,8 @@ evaluation as (
 ),
 
 lists as (
-    select year, list_code, subject_category
-    from {{ policy_for_year('leader_lists') }} as l
+    select list_code, subject_category
+    from {{ ref('leader_lists') }}
     where list_kind = 'enterprise'
 ),
 
@@ -27,7 +27,7 @@ sectors as (
 ),
 
 candidate_grades as (
-    select distinct year, grade from {{ policy_for_year('leader_candidate_grades') }} as g
+    select distinct grade from {{ ref('leader_candidate_grades') }}
 ),
 
 groups as (
@@ -58,7 +58,8 @@ pool as (
         e.subject_name,
         e.county_code,
         e.grade,
-        (e.excluded_reason is null and cg.grade is not null) as is_candidate,
+        -- `grade in (candidate grades)` as a join (null grade: null, as IN gives)
+        (e.excluded_reason is null and case when e.grade is not null then cg.grade is not null end) as is_candidate,
         coalesce(g.group_root_uscc, e.subject_id) as group_root_uscc,
         coalesce(g.cycle_detected, false) as group_cycle_detected,
         e.tax_wan,
@@ -78,15 +79,13 @@ pool as (
     inner join sectors as s
         on s.sector_code = e.sector
     inner join lists as l
-        on l.year = e.year
-        and l.list_code = s.leader_list
+        on l.list_code = s.leader_list
         and l.subject_category = e.category
-    left join candidate_grades as cg
-        on cg.year = e.year
-        and cg.grade = e.grade
     left join groups as g
         on g.year = e.year
         and g.uscc = e.subject_id
+    left join candidate_grades as cg
+        on cg.grade = e.grade
     left join previous_year as p
         on p.year = e.year
         and p.subject_id = e.subject_id
@@ -97,15 +96,15 @@ pool as (
 
 select
     cast(pool.year as integer) as year,
-    cast(pool.list_code as varchar) as list_code,
-    cast(pool.sector as varchar) as sector,
-    cast(pool.sector_name as varchar) as sector_name,
-    cast(pool.subject_id as varchar) as subject_id,
-    cast(pool.subject_name as varchar) as subject_name,
-    cast(pool.county_code as varchar) as county_code,
-    cast(pool.grade as varchar) as grade,
+    cast(pool.list_code as {{ dbt.type_string() }}) as list_code,
+    cast(pool.sector as {{ dbt.type_string() }}) as sector,
+    cast(pool.sector_name as {{ dbt.type_string() }}) as sector_name,
+    cast(pool.subject_id as {{ dbt.type_string() }}) as subject_id,
+    cast(pool.subject_name as {{ dbt.type_string() }}) as subject_name,
+    cast(pool.county_code as {{ dbt.type_string() }}) as county_code,
+    cast(pool.grade as {{ dbt.type_string() }}) as grade,
     coalesce(pool.is_candidate, false) as is_candidate,
-    cast(pool.group_root_uscc as varchar) as group_root_uscc,
+    cast(pool.group_root_uscc as {{ dbt.type_string() }}) as group_root_uscc,
     pool.group_cycle_detected,
     cast(pool.tax_wan as double) as tax_wan,
     cast(pool.tax_per_mu as double) as tax_per_mu,
@@ -120,4 +119,4 @@ select
     pool.in_26_counties,
     {{ leader_tilt_points('pool', 'tilts') }} as tilt_points
 from pool
-inner join tilts on tilts.year = pool.year
+cross join tilts

@@ -160,11 +160,11 @@ joined as (
 
 select
     cast(year as integer) as year,
-    cast(park_id as varchar) as park_id,
-    cast(park_name as varchar) as park_name,
-    cast(park_type as varchar) as park_type,
-    cast(park_class as varchar) as park_class,
-    cast(county_code as varchar) as county_code,
+    cast(park_id as {{ dbt.type_string() }}) as park_id,
+    cast(park_name as {{ dbt.type_string() }}) as park_name,
+    cast(park_type as {{ dbt.type_string() }}) as park_type,
+    cast(park_class as {{ dbt.type_string() }}) as park_class,
+    cast(county_code as {{ dbt.type_string() }}) as county_code,
     cast(area_mu as double) as area_mu,
     cast(effective_investment_wan as double) as effective_investment_wan,
     coalesce(eligible, false) as eligible,

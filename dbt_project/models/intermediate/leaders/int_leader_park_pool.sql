@@ -54,12 +54,12 @@ pool as (
 
 select
     cast(pool.year as integer) as year,
-    cast(pool.list_code as varchar) as list_code,
-    cast(pool.park_class as varchar) as park_class,
-    cast(pool.class_name as varchar) as park_class_name,
-    cast(pool.park_id as varchar) as park_id,
-    cast(pool.park_name as varchar) as park_name,
-    cast(pool.county_code as varchar) as county_code,
+    cast(pool.list_code as {{ dbt.type_string() }}) as list_code,
+    cast(pool.park_class as {{ dbt.type_string() }}) as park_class,
+    cast(pool.class_name as {{ dbt.type_string() }}) as park_class_name,
+    cast(pool.park_id as {{ dbt.type_string() }}) as park_id,
+    cast(pool.park_name as {{ dbt.type_string() }}) as park_name,
+    cast(pool.county_code as {{ dbt.type_string() }}) as county_code,
     coalesce(pool.is_candidate, false) as is_candidate,
     cast(pool.tax_per_mu as double) as tax_per_mu,
     cast(pool.tax_per_mu_prev as double) as tax_per_mu_prev,

@@ -126,13 +126,13 @@ remainder_ranked as (
 
 select
     cast(year as integer) as year,
-    cast(list_code as varchar) as list_code,
-    cast(class_code as varchar) as class_code,
+    cast(list_code as {{ dbt.type_string() }}) as list_code,
+    cast(class_code as {{ dbt.type_string() }}) as class_code,
     cast(list_size as integer) as list_size,
     cast(candidates as integer) as candidates,
     cast(total_candidates as integer) as list_candidates,
     cast(list_size * 1.0 * candidates / total_candidates as double) as exact_share,
-    cast(seat_basis as varchar) as seat_basis,
+    cast(seat_basis as {{ dbt.type_string() }}) as seat_basis,
     cast(floor_seats as integer) as floor_seats,
     coalesce(remainder_rank <= leftover_seats, false) as remainder_seat,
     cast(

@@ -75,9 +75,9 @@ summed as (
 
 select
     cast(s.year as integer) as year,
-    cast(s.list_code as varchar) as list_code,
-    cast(s.class_code as varchar) as class_code,
-    cast(s.candidate_id as varchar) as candidate_id,
+    cast(s.list_code as {{ dbt.type_string() }}) as list_code,
+    cast(s.class_code as {{ dbt.type_string() }}) as class_code,
+    cast(s.candidate_id as {{ dbt.type_string() }}) as candidate_id,
     cast(s.level_score as double) as level_score,
     cast(s.growth_score as double) as growth_score,
     cast(l.level_share * s.level_score + l.growth_share * s.growth_score as double) as indicator_score

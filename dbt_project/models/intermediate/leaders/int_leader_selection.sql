@@ -32,18 +32,18 @@ selected as (
 
 select
     cast(year as integer) as year,
-    cast(list_code as varchar) as list_code,
+    cast(list_code as {{ dbt.type_string() }}) as list_code,
     cast(
         row_number() over (
             partition by year, list_code
             order by round(score, 6) desc, round(tax_per_mu, 6) desc nulls last, candidate_id asc
         ) as integer
     ) as list_rank,
-    cast(class_code as varchar) as class_code,
+    cast(class_code as {{ dbt.type_string() }}) as class_code,
     cast(class_rank as integer) as class_rank,
     cast(quota as integer) as class_quota,
-    cast(candidate_id as varchar) as candidate_id,
-    cast(group_id as varchar) as group_id,
+    cast(candidate_id as {{ dbt.type_string() }}) as candidate_id,
+    cast(group_id as {{ dbt.type_string() }}) as group_id,
     cast(tax_per_mu as double) as tax_per_mu,
     cast(indicator_score as double) as indicator_score,
     cast(tilt_points as double) as tilt_points,

@@ -23,7 +23,7 @@ groups as (
 ),
 
 grid as (
-    select groups.*, stages.stage, cast(cuts.grade as varchar) as grade
+    select groups.*, stages.stage, cast(cuts.grade as {{ dbt.type_string() }}) as grade
     from groups
     cross join (select 'initial' as stage union all select 'final' as stage) as stages
     inner join {{ policy_for_year('policy_grade_cuts') }} as cuts on cuts.year = groups.year
@@ -38,10 +38,10 @@ counted as (
 
 select
     cast(grid.year as integer) as year,
-    cast(grid.county_code as varchar) as county_code,
-    cast(grid.category as varchar) as category,
-    cast(grid.stage as varchar) as stage,
-    cast(grid.grade as varchar) as grade,
+    cast(grid.county_code as {{ dbt.type_string() }}) as county_code,
+    cast(grid.category as {{ dbt.type_string() }}) as category,
+    cast(grid.stage as {{ dbt.type_string() }}) as stage,
+    cast(grid.grade as {{ dbt.type_string() }}) as grade,
     cast(coalesce(counted.subjects, 0) as integer) as subjects,
     cast(grid.graded_subjects as integer) as graded_subjects,
     cast(coalesce(counted.subjects, 0) as double) / grid.graded_subjects as share,

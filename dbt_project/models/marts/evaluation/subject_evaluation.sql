@@ -2,7 +2,7 @@
     with measures, the eight indicators, scores, bonuses, rank and grades. Person ids (individual subjects,
     R-SUBJ-5) are masked: first 6 + '********' + last 4; the unmasked id never leaves intermediate.
     Excluded rows keep measures and indicators with null scores, bonuses, rank and grades.
-    grade_rules is a DuckDB list (VARCHAR[]: DuckDB-only, no portable list type); grade_rules_text is the
+    grade_rules is a list (VARCHAR[] on DuckDB, ARRAY<STRING> on Spark: macros/portable/lists.sql); grade_rules_text is the
     same list comma-joined for other clients. -#}
 {%- set indicators = ['tax_per_mu', 'value_added_per_mu', 'energy_productivity', 'emission_productivity',
                       'labour_productivity', 'rd_intensity', 'revenue_per_mu', 'tax_per_kwh'] -%}
@@ -53,14 +53,14 @@ select
     cast(subjects.year as integer) as year,
     subject_keys.public_subject_id as subject_id,
     subject_keys.subject_key,
-    cast(subjects.subject_name as varchar) as subject_name,
-    cast(subjects.subject_kind as varchar) as subject_kind,
-    cast(subjects.county_code as varchar) as county_code,
-    cast(subjects.town_code as varchar) as town_code,
-    cast(subjects.category as varchar) as category,
-    cast(subjects.sector as varchar) as sector,
-    cast(subjects.industry_division as varchar) as industry_division,
-    cast(subjects.parent_uscc as varchar) as parent_uscc,
+    cast(subjects.subject_name as {{ dbt.type_string() }}) as subject_name,
+    cast(subjects.subject_kind as {{ dbt.type_string() }}) as subject_kind,
+    cast(subjects.county_code as {{ dbt.type_string() }}) as county_code,
+    cast(subjects.town_code as {{ dbt.type_string() }}) as town_code,
+    cast(subjects.category as {{ dbt.type_string() }}) as category,
+    cast(subjects.sector as {{ dbt.type_string() }}) as sector,
+    cast(subjects.industry_division as {{ dbt.type_string() }}) as industry_division,
+    cast(subjects.parent_uscc as {{ dbt.type_string() }}) as parent_uscc,
     cast(subjects.above_scale as boolean) as above_scale,
     cast(subjects.is_hightech as boolean) as is_hightech,
     cast(coalesce(measures.has_emission_data, false) as boolean) as has_emission_data,
@@ -90,14 +90,12 @@ select
     cast(bonuses.total_score as double) as total_score,
     cast(grades.rank_in_group as integer) as rank_in_group,
     cast(grades.group_size as integer) as group_size,
-    cast(grades.initial_grade as varchar) as initial_grade,
-    cast(grades.grade as varchar) as grade,
-    -- DuckDB-only: list type
-    cast(case when grades.subject_id is null then null
-              when grades.grade_rules_text = '' then []
-              else string_split(grades.grade_rules_text, ',') end as varchar[]) as grade_rules,
-    cast(grades.grade_rules_text as varchar) as grade_rules_text,
-    cast(subjects.excluded_reason as varchar) as excluded_reason
+    cast(grades.initial_grade as {{ dbt.type_string() }}) as initial_grade,
+    cast(grades.grade as {{ dbt.type_string() }}) as grade,
+    -- a list column (DuckDB VARCHAR[], Spark ARRAY<STRING>): macros/portable/lists.sql
+    case when grades.subject_id is not null then {{ string_list_from_csv('grades.grade_rules_text') }} end as grade_rules,
+    cast(grades.grade_rules_text as {{ dbt.type_string() }}) as grade_rules_text,
+    cast(subjects.excluded_reason as {{ dbt.type_string() }}) as excluded_reason
 from subjects
 left join measures on measures.year = subjects.year and measures.subject_id = subjects.subject_id
 left join indicator_values

@@ -70,9 +70,9 @@ all_rows as (
 select
     cast(all_rows.year as integer) as year,
     cast(case when subjects.subject_kind = 'individual' then {{ eval_mask_person_id('subjects.subject_id') }}
-              else subjects.subject_id end as varchar) as subject_id,
-    cast(subjects.subject_key as varchar) as subject_key,
-    cast(all_rows.indicator as varchar) as indicator,
+              else subjects.subject_id end as {{ dbt.type_string() }}) as subject_id,
+    cast(subjects.subject_key as {{ dbt.type_string() }}) as subject_key,
+    cast(all_rows.indicator as {{ dbt.type_string() }}) as indicator,
     cast(all_rows.value as double) as value,
     cast(all_rows.numerator as double) as numerator,
     cast(all_rows.denominator as double) as denominator,
@@ -81,9 +81,9 @@ select
     cast(all_rows.weight as double) as weight,
     cast(all_rows.cap as double) as cap,
     cast(all_rows.score as double) as score,
-    cast(all_rows.scoring_method as varchar) as scoring_method,
-    cast(all_rows.scoring_basis as varchar) as scoring_basis,
-    cast(all_rows.rule_id as varchar) as rule_id,
+    cast(all_rows.scoring_method as {{ dbt.type_string() }}) as scoring_method,
+    cast(all_rows.scoring_basis as {{ dbt.type_string() }}) as scoring_basis,
+    cast(all_rows.rule_id as {{ dbt.type_string() }}) as rule_id,
     cast(all_rows.policy_version as {{ dbt.type_string() }}) as policy_version
 from all_rows
 inner join subjects on subjects.year = all_rows.year and subjects.subject_id = all_rows.subject_id

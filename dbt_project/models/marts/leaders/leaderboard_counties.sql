@@ -36,9 +36,9 @@ aggregates as (
 
 select
     cast(l.year as integer) as year,
-    cast(l.county_code as varchar) as county_code,
-    cast(c.county_name as varchar) as county_name,
-    cast(c.city_name as varchar) as city_name,
+    cast(l.county_code as {{ dbt.type_string() }}) as county_code,
+    cast(c.county_name as {{ dbt.type_string() }}) as county_name,
+    cast(c.city_name as {{ dbt.type_string() }}) as city_name,
     coalesce(c.in_26_counties, false) as in_26_counties,
     cast(case when a.tax_den > 0 then a.tax_num / a.tax_den end as double) as tax_per_mu,
     cast(case when a.va_den > 0 then a.va_num / a.va_den end as double) as value_added_per_mu,

@@ -39,7 +39,7 @@ list_rows as (
         y.year,
         l.list_code,
         'list' as level,
-        cast(null as varchar) as class_code,
+        cast(null as {{ dbt.type_string() }}) as class_code,
         l.list_size as seats,
         coalesce(sum(cc.candidates), 0) as candidates,
         coalesce(sum(cc.candidates_after_group_dedup), 0) as candidates_after_group_dedup
@@ -97,14 +97,14 @@ reported as (
 
 select
     cast(year as integer) as year,
-    cast(list_code as varchar) as list_code,
-    cast(level as varchar) as level,
-    cast(class_code as varchar) as class_code,
+    cast(list_code as {{ dbt.type_string() }}) as list_code,
+    cast(level as {{ dbt.type_string() }}) as level,
+    cast(class_code as {{ dbt.type_string() }}) as class_code,
     cast(seats as integer) as seats,
     cast(candidates as integer) as candidates,
     cast(candidates_after_group_dedup as integer) as candidates_after_group_dedup,
     cast(listed as integer) as listed,
     cast(seats - listed as integer) as shortfall,
-    cast(reason as varchar) as reason
+    cast(reason as {{ dbt.type_string() }}) as reason
 from reported
 where seats - listed > 0
