@@ -395,7 +395,10 @@ def stage_csv(con: duckdb.DuckDBPyConnection, csv_path: Path, header: list[str],
                       header = true, auto_detect = false, columns = {{{cols}}},
                       delim = ',', quote = '"', escape = '"', strict_mode = true,
                       force_not_null = [{fnn}], max_line_size = {limits.duckdb_max_line_size()},
+                      buffer_size = {limits.duckdb_buffer_size()},
                       store_rejects = true, rejects_table = '{rej}', rejects_scan = '{scan}'))""")
+    except duckdb.OutOfMemoryException:
+        raise          # not the file's fault: the loader reports the memory limit
     except duckdb.Error as e:
         raise FileProblem(f"cannot be read as CSV: {str(e).splitlines()[0]}") from None
     con.execute(f"""create or replace temp table {rej}_lines as
