@@ -11,12 +11,12 @@ import duckdb
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from fixtures_feeds import valid_rows, write_feed  # noqa: E402
+from fixtures_feeds import valid_rows, write_feed
 
-from orchestration.audit.suites import USCC_RE  # noqa: E402
-from orchestration.feeds.idchecks import USCC_REGEX, uscc_check_char, uscc_valid  # noqa: E402
-from orchestration.feeds.loader import ingest_feed  # noqa: E402
-from orchestration.settings import SEEDS_DIR  # noqa: E402
+from orchestration.audit.suites import USCC_RE
+from orchestration.feeds.idchecks import USCC_REGEX, uscc_check_char, uscc_valid
+from orchestration.feeds.loader import ingest_feed
+from orchestration.settings import SEEDS_DIR
 
 YEAR = 2022
 REFERENCE = SEEDS_DIR / "reference"
@@ -74,7 +74,7 @@ def test_industry_divisions_come_from_the_seed(env):
                             if not line.startswith("38,")), encoding="utf-8")
     rows = valid_rows("registry_enterprises", 2, YEAR)
     rows[1]["industry_code"] = "3011"
-    res, con = _ingest(tmp, "registry_enterprises", rows, ref)
+    _, con = _ingest(tmp, "registry_enterprises", rows, ref)
     assert _reasons(con) == {1: "unknown_code"}                       # 3841: division 38 removed from the seed
     seed.unlink()
     with pytest.raises(FileNotFoundError, match="ref_industry_divisions.csv"):
@@ -91,5 +91,5 @@ def test_one_uscc_shape_division_digits(env):
     assert USCC_RE == f"^{USCC_REGEX}$"
     rows = valid_rows("patents", 2, YEAR)
     rows[1]["uscc"] = letter_in_division
-    res, con = _ingest(tmp, "patents", rows, ref)
+    _, con = _ingest(tmp, "patents", rows, ref)
     assert _reasons(con) == {2: "bad_id_format"}
