@@ -386,6 +386,11 @@ def stage_csv(con: duckdb.DuckDBPyConnection, csv_path: Path, header: list[str],
         for i in range(n))
     any_trim = " or ".join(f"g{i}" for i in range(n))
     cells = "[" + ", ".join(f"c{i}" for i in range(n)) + "]"
+    # One reading thread: the staged rowid is the row number, and DuckDB 1.5.6 was measured to
+    # insert a file of several CSV buffers out of order under a memory limit with two threads
+    # (a row of line 245,766 staged as row 904,553), even with preserve_insertion_order.
+    threads = con.execute("select current_setting('threads')").fetchone()[0]
+    con.execute("set threads = 1")
     try:
         con.execute(f"""
             create or replace temp table {table} as
@@ -401,6 +406,8 @@ def stage_csv(con: duckdb.DuckDBPyConnection, csv_path: Path, header: list[str],
         raise          # not the file's fault: the loader reports the memory limit
     except duckdb.Error as e:
         raise FileProblem(f"cannot be read as CSV: {str(e).splitlines()[0]}") from None
+    finally:
+        con.execute(f"set threads = {int(threads)}")
     con.execute(f"""create or replace temp table {rej}_lines as
         select line, min(error_type)::varchar as error_type, first(csv_line order by byte_position) as csv_line,
                string_agg(distinct error_message, '; ') as error_message
