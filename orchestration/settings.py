@@ -46,6 +46,17 @@ def reports_dir() -> Path:
     return Path(os.environ.get("MUJUN_REPORTS", data_dir() / "reports")).resolve()
 
 
+def ingest_memory_limit() -> str:
+    """DuckDB memory_limit while a feed is ingested (MUJUN_INGEST_MEMORY_LIMIT, DuckDB syntax such
+    as 1GB or 512MB): above it DuckDB spills to duckdb_temp_dir() instead of growing."""
+    return os.environ.get("MUJUN_INGEST_MEMORY_LIMIT", "").strip() or "1GB"
+
+
+def duckdb_temp_dir() -> Path:
+    """Where DuckDB spills: under the data dir's tmp/, which the next run clears if this one is killed."""
+    return data_dir() / "tmp" / "duckdb"
+
+
 def export_env() -> None:
     """Make the resolved paths visible to subprocesses (dbt reads MUJUN_WAREHOUSE).
 

@@ -1,15 +1,26 @@
-"""Speed and memory of mujun at stated scales (a measurement, not a test).
+"""Speed and memory of mujun at stated scales, next to the floor of each step (a measurement, not a test).
 
     .venv/bin/python scripts/benchmark.py                      # county and province
     .venv/bin/python scripts/benchmark.py --scales county,city --years 2020,2021 --keep /tmp/bench
+    .venv/bin/python scripts/benchmark.py --scales county --steps run,rerun
 
-Each step runs in its own child process so its peak RSS (ru_maxrss of the process and its own
-children, e.g. the dbt subprocess) is measured alone. Steps:
+Each step runs in its own child process so that its CPU seconds (user + system of the process and
+its children, e.g. the dbt subprocess), wall time and peak RSS (ru_maxrss) are its own. Steps:
   generate   synthetic feeds (orchestration.synthetic)
   ingest     every feed of every year into raw.* through the ingestion library
   evaluate   dbt seed + dbt build (subjects, grades, leader lists, audit models)
   audit      random audit: sample + GX suites + town quality + Data Docs + worklists
-Results are printed as a Markdown table and appended to <out>/benchmark.md.
+  run        a whole `mujun run` on a fresh data dir (<work>/run) with these feeds
+  rerun      a second `mujun run` on the same data dir, nothing changed
+Floors, measured in the same run right after their step:
+  ingest     the same files loaded by ONE DuckDB process with typed read_csv (types sniffed),
+             one table per file, nothing checked: the cost of reading the bytes into DuckDB
+  evaluate   the compiled SQL of the same dbt models (manifest.json compiled_code), in dependency
+             order, each run once as CREATE TABLE / VIEW in one DuckDB connection on a copy of the
+             warehouse; seeds and tests excluded
+  whole      the sum of the floors of the steps measured
+The table (scale | step | mujun CPU-s / wall / RSS | floor | ratio) is printed and appended to
+<out>/benchmark.md, ready to paste into the README.
 """
 from __future__ import annotations
 
@@ -32,6 +43,11 @@ def _peak_mb() -> float:
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     return max(own, kids) / 1024.0
+
+
+def _cpu_s() -> float:
+    return sum(r.ru_utime + r.ru_stime for r in (resource.getrusage(resource.RUSAGE_SELF),
+                                                 resource.getrusage(resource.RUSAGE_CHILDREN)))
 
 
 # ----------------------------------------------------------------------------- steps (child side)
@@ -103,13 +119,98 @@ def step_audit(d: Path, scale: str, years: list[int]) -> dict:
                      f"critical failures: {', '.join(failed) if failed else 'none'}"}
 
 
-STEPS = {"generate": step_generate, "ingest": step_ingest, "evaluate": step_evaluate, "audit": step_audit}
+def _feed_files(d: Path, years: list[int]) -> list[Path]:
+    from orchestration.feeds.reader import scan_year
+
+    return [p for y in years for _, p in sorted(scan_year(d / "feeds", y).files.items())]
+
+
+def floor_ingest(d: Path, scale: str, years: list[int]) -> dict:
+    """The bulk-load floor: every delivered CSV into its own table, typed by DuckDB's sniffer."""
+    import duckdb
+
+    db = d / "floor-ingest.duckdb"
+    db.unlink(missing_ok=True)
+    con = duckdb.connect(str(db))
+    rows = 0
+    for i, p in enumerate(_feed_files(d, years)):
+        if p.suffix.lower() != ".csv":
+            continue   # the floor of an .xlsx would be openpyxl's; synthetic feeds are CSV
+        con.execute(f"create table t{i} as select * from read_csv('{p}', header = true, store_rejects = true)")
+        rows += con.execute(f"select count(*) from t{i}").fetchone()[0]
+    con.close()
+    db.unlink(missing_ok=True)
+    return {"note": f"{rows:,} rows read"}
+
+
+def _models_in_order(manifest: dict) -> list[dict]:
+    models = {k: n for k, n in manifest["nodes"].items() if n["resource_type"] == "model"
+              and n["config"].get("materialized") != "ephemeral" and n.get("compiled_code")}
+    done: set[str] = set()
+    order: list[dict] = []
+
+    def visit(key: str) -> None:
+        if key in done or key not in models:
+            return
+        done.add(key)
+        for dep in models[key]["depends_on"]["nodes"]:
+            visit(dep)
+        order.append(models[key])
+
+    for key in sorted(models):
+        visit(key)
+    return order
+
+
+def floor_evaluate(d: Path, scale: str, years: list[int]) -> dict:
+    """The dbt floor: the compiled SQL of every model, once, in one connection (no dbt, no tests)."""
+    import duckdb
+
+    manifest = json.loads((d / "target" / "manifest.json").read_text())
+    con = duckdb.connect(str(d / "floor" / "warehouse.duckdb"))   # same file name: same catalog name
+    models = _models_in_order(manifest)
+    for m in models:
+        kind = "view" if m["config"].get("materialized") == "view" else "table"
+        name = m.get("alias") or m["name"]
+        existing = con.execute("""select 'view' from duckdb_views() where schema_name = ? and view_name = ?
+            union all select 'table' from duckdb_tables() where schema_name = ? and table_name = ?""",
+                               [m["schema"], name, m["schema"], name]).fetchone()
+        if existing and existing[0] != kind:
+            con.execute(f"drop {existing[0]} {m['relation_name']}")
+        con.execute(f"create or replace {kind} {m['relation_name']} as {m['compiled_code']}")
+    con.close()
+    return {"note": f"{len(models)} models"}
+
+
+def _mujun_run(d: Path, years: list[int]) -> None:
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    for k in ("MUJUN_DATA_DIR", "MUJUN_WAREHOUSE", "MUJUN_FEEDS", "MUJUN_PUBLISHED", "MUJUN_REPORTS"):
+        env.pop(k, None)
+    cmd = [str(Path(sys.executable).parent / "mujun"), "run", "--data-dir", str(d / "run"),
+           "--feeds", str(d / "feeds"), "--years", ",".join(map(str, years))]
+    subprocess.run(cmd, cwd=REPO, env=env, check=True)
+
+
+def step_run(d: Path, scale: str, years: list[int]) -> dict:
+    shutil.rmtree(d / "run", ignore_errors=True)
+    _mujun_run(d, years)
+    return {"note": "first `mujun run` on a fresh data dir"}
+
+
+def step_rerun(d: Path, scale: str, years: list[int]) -> dict:
+    _mujun_run(d, years)
+    return {"note": "second `mujun run`, nothing changed"}
+
+
+STEPS = {"generate": step_generate, "ingest": step_ingest, "evaluate": step_evaluate, "audit": step_audit,
+         "run": step_run, "rerun": step_rerun, "floor:ingest": floor_ingest, "floor:evaluate": floor_evaluate}
+FLOORS = {"ingest": "floor:ingest", "evaluate": "floor:evaluate"}
 
 
 def child(step: str, d: Path, scale: str, years: list[int]) -> None:
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), _cpu_s()
     info = STEPS[step](d, scale, years)
-    info.update(seconds=time.perf_counter() - t0, peak_mb=_peak_mb())
+    info.update(seconds=time.perf_counter() - t0, cpu=_cpu_s() - c0, peak_mb=_peak_mb())
     print("BENCH " + json.dumps(info), flush=True)
 
 
@@ -121,6 +222,7 @@ def main() -> int:
     p.add_argument("--steps", default="generate,ingest,evaluate,audit")
     p.add_argument("--keep", help="work folder to keep (default: a temp folder, deleted)")
     p.add_argument("--out", default=str(REPO / "data"), help="where benchmark.md is appended")
+    p.add_argument("--no-floors", action="store_true", help="measure the steps only")
     p.add_argument("--child", nargs=4, metavar=("STEP", "DIR", "SCALE", "YEARS"), help=argparse.SUPPRESS)
     a = p.parse_args()
     if a.child:
@@ -128,40 +230,83 @@ def main() -> int:
         child(step, Path(d), scale, [int(y) for y in years.split(",")])
         return 0
 
-    results = []
+    results = []   # (scale, step, measured info or None, floor info or None)
     for scale in a.scales.split(","):
         work = Path(a.keep) / scale if a.keep else Path(tempfile.mkdtemp(prefix=f"mujun-bench-{scale}-"))
         work.mkdir(parents=True, exist_ok=True)
         for step in a.steps.split(","):
-            print(f"== {scale}: {step}", flush=True)
-            proc = subprocess.Popen([sys.executable, __file__, "--child", step, str(work), scale, a.years],
-                                    stdout=subprocess.PIPE, text=True, cwd=REPO)
-            info = None
-            for line in proc.stdout:
-                if line.startswith("BENCH "):
-                    info = json.loads(line[6:])
-                else:
-                    print("   " + line.rstrip()[:160], flush=True)
-            if proc.wait() != 0 or info is None:
-                print(f"!! {scale} {step} failed (exit {proc.returncode})", flush=True)
-                results.append((scale, step, None, None, "FAILED"))
+            info = _measure(step, work, scale, a.years)
+            if info is None:
+                results.append((scale, step, None, None))
                 break
-            results.append((scale, step, info["seconds"], info["peak_mb"], info.get("note", "")))
+            floor = None
+            if step in FLOORS and not a.no_floors:
+                if step == "evaluate":   # the floor works on its own copy of the warehouse
+                    (work / "floor").mkdir(exist_ok=True)
+                    shutil.copyfile(work / "warehouse.duckdb", work / "floor" / "warehouse.duckdb")
+                floor = _measure(FLOORS[step], work, scale, a.years)
+                shutil.rmtree(work / "floor", ignore_errors=True)
+            results.append((scale, step, info, floor))
         if not a.keep:
             shutil.rmtree(work, ignore_errors=True)
 
-    lines = [f"years {a.years}, {os.cpu_count()} cores, {time.strftime('%Y-%m-%d')}", "",
-             "| scale | step | wall (s) | peak RSS (MB) | note |", "|---|---|---|---|---|"]
-    for scale, step, sec, mb, note in results:
-        lines.append(f"| {scale} | {step} | {'' if sec is None else f'{sec:,.1f}'} | "
-                     f"{'' if mb is None else f'{mb:,.0f}'} | {note} |")
-    text = "\n".join(lines)
+    text = _table(results, a.years)
     print("\n" + text)
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
     with open(out / "benchmark.md", "a") as fh:
         fh.write(text + "\n\n")
     return 0 if all(r[2] is not None for r in results) else 1
+
+
+def _measure(step: str, work: Path, scale: str, years: str) -> dict | None:
+    print(f"== {scale}: {step}", flush=True)
+    proc = subprocess.Popen([sys.executable, __file__, "--child", step, str(work), scale, years],
+                            stdout=subprocess.PIPE, text=True, cwd=REPO)
+    info = None
+    for line in proc.stdout:
+        if line.startswith("BENCH "):
+            info = json.loads(line[6:])
+        else:
+            print("   " + line.rstrip()[:160], flush=True)
+    if proc.wait() != 0 or info is None:
+        print(f"!! {scale} {step} failed (exit {proc.returncode})", flush=True)
+        return None
+    return info
+
+
+def _cell(i: dict | None) -> str:
+    return "" if i is None else f"{i['cpu']:,.1f} / {i['seconds']:,.1f} / {i['peak_mb']:,.0f}"
+
+
+def _ratio(i: dict | None, f: dict | None) -> str:
+    if i is None or f is None:
+        return ""
+    def r(k):
+        return f"{i[k] / f[k]:.1f}x" if f[k] > 0 else "-"
+    return f"{r('cpu')} / {r('seconds')} / {r('peak_mb')}"
+
+
+def _table(results: list, years: str) -> str:
+    lines = [f"years {years}, {os.cpu_count()} cores, {time.strftime('%Y-%m-%d')}; "
+             "cells are CPU-s / wall s / peak RSS MB", "",
+             "| scale | step | mujun | floor | ratio | note |", "|---|---|---|---|---|---|"]
+    for scale in dict.fromkeys(r[0] for r in results):
+        rows = [r for r in results if r[0] == scale]
+        for _, step, info, floor in rows:
+            note = "FAILED" if info is None else info.get("note", "")
+            if floor:
+                note += f"; floor: {floor.get('note', '')}"
+            lines.append(f"| {scale} | {step} | {_cell(info)} | {_cell(floor)} | {_ratio(info, floor)} | {note} |")
+        pairs = [(i, f) for _, s, i, f in rows if i and f]
+        if len(pairs) > 1:
+            tot = {k: sum(i[k] for i, _ in pairs) for k in ("cpu", "seconds")}
+            ftot = {k: sum(f[k] for _, f in pairs) for k in ("cpu", "seconds")}
+            tot["peak_mb"] = max(i["peak_mb"] for i, _ in pairs)
+            ftot["peak_mb"] = max(f["peak_mb"] for _, f in pairs)
+            lines.append(f"| {scale} | whole ({' + '.join(s for _, s, i, f in rows if i and f)}) | {_cell(tot)} | "
+                         f"{_cell(ftot)} | {_ratio(tot, ftot)} | sum of the steps and of their floors; RSS: the largest |")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,8 @@ from dagster_duckdb import DuckDBResource
 
 from orchestration import settings
 from orchestration.feeds.contract import FEEDS, Feed
-from orchestration.feeds.loader import DeliveryRefused, MissingRequiredFeeds, ingest_feed, preflight
+from orchestration.feeds.loader import (DeliveryRefused, IngestOutOfMemory, MissingRequiredFeeds, ingest_feed,
+                                        preflight)
 from orchestration.progress import report
 from orchestration.resources import FeedsResource
 
@@ -47,6 +48,9 @@ def _build_ingest_asset(feed: Feed) -> dg.AssetsDefinition:
                 result = ingest_feed(con, root, year, feed.name)
             except DeliveryRefused as exc:
                 report(context, f"{year} {feed.name}: REFUSED — {exc}")
+                raise dg.Failure(description=str(exc), metadata={"file": str(exc.file)}) from exc
+            except IngestOutOfMemory as exc:
+                report(context, f"{year} {feed.name}: OUT OF MEMORY — {exc}")
                 raise dg.Failure(description=str(exc), metadata={"file": str(exc.file)}) from exc
         reasons = ", ".join(f"{k} {v}" for k, v in sorted(result.reasons.items())) or "none"
         report(

@@ -29,12 +29,13 @@ from pathlib import Path
 
 from orchestration import settings
 from orchestration.feeds import contract as fc
+from orchestration.feeds.idchecks import PERSON_REGEX, USCC_REGEX
 
 GX_DIR = "gx"
 SUITES_SUBDIR = Path(GX_DIR) / "expectations"
 
-USCC_RE = r"^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$"
-PERSON_RE = r"^[0-9]{17}[0-9X]$"
+USCC_RE = f"^{USCC_REGEX}$"
+PERSON_RE = f"^{PERSON_REGEX}$"
 MASKED_PERSON_RE = r"^[0-9]{6}\*{8}[0-9]{3}[0-9X]$"
 SHAPES = {
     fc.USCC: USCC_RE,

@@ -40,3 +40,18 @@ class FileProblem(Exception):
     def __init__(self, reason: str):
         self.reason = reason
         super().__init__(reason)
+
+
+class IngestOutOfMemory(Exception):
+    """DuckDB could not ingest a file within the ingestion memory limit even by spilling to disk.
+
+    Not a fault of the file, so no delivery is recorded and nothing is replaced: the earlier good
+    load stays. The message names the file, the limit and the setting to raise.
+    """
+
+    def __init__(self, file: Path | str, limit: str, detail: str):
+        self.file = file
+        self.limit = limit
+        super().__init__(f"{file}: DuckDB ran out of memory under the ingestion memory limit {limit} "
+                         f"({detail}); nothing was loaded or replaced. Raise MUJUN_INGEST_MEMORY_LIMIT "
+                         f"(e.g. 2GB) or free disk space for the spill folder, then run again")

@@ -1,23 +1,31 @@
 """Check codes of the two national identifiers, as DuckDB SQL macros and as Python functions.
 
-* USCC (统一社会信用代码, GB 32100-2015): 18 characters of ``0-9A-HJ-NPQRTUWXY`` (no I, O, S, V, Z);
-  the 18th is the check code: ``c18 = (31 - sum(value(c_i) * W_i) % 31) % 31`` with the weights
+* USCC (统一社会信用代码, GB 32100-2015): 18 characters of ``0-9A-HJ-NPQRTUWXY`` (no I, O, S, V, Z),
+  digits at positions 3-8 (the administrative division); the 18th is the check code: ``c18 = (31 - sum(value(c_i) * W_i) % 31) % 31`` with the weights
   1,3,9,27,19,26,16,17,20,29,25,13,8,24,10,30,28 and value = position in the charset.
 * Citizen id (公民身份号码, GB 11643-1999): 17 digits + check digit, ISO 7064 MOD 11-2:
   ``c18 = (12 - sum(d_i * W_i) % 11) % 11`` with weights 7,9,10,5,8,4,2,1,6,3,7,9,10,5,8,4,2; 10 = ``X``.
 
-Ids are exact: lower-case letters are invalid. The SQL macros are TEMP (per connection, never
+Ids are exact: lower-case letters are invalid. This module is the one home of the weights and
+shapes: the synthetic generator, masking and the GX suites import them. The SQL macros are TEMP (per connection, never
 stored in the warehouse); call :func:`install_macros` on a connection before using them. The Python
 functions are the reference implementation (tests build valid ids with them and compare).
 """
 from __future__ import annotations
 
+import re
+
 import duckdb
 
 USCC_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+# GB 11714 organisation code (USCC positions 9-17): 8 characters + a check character
+ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
 PERSON_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-USCC_REGEX = "[0-9A-HJ-NPQRTUWXY]{18}"
+# The one USCC shape of the project (ingestion, masking, the GX suites): positions 3-8 are the
+# GB/T 2260 administrative division, digits only. Unanchored (regexp_full_match); the GX suites
+# anchor it with ^...$.
+USCC_REGEX = "[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}"
 PERSON_REGEX = "[0-9]{17}[0-9X]"
 
 
@@ -30,7 +38,7 @@ def uscc_check_char(body17: str) -> str:
 
 
 def uscc_valid(value: str | None) -> bool:
-    return (value is not None and len(value) == 18 and all(ch in USCC_CHARSET for ch in value)
+    return (value is not None and re.fullmatch(USCC_REGEX, value) is not None
             and uscc_check_char(value[:17]) == value[17])
 
 

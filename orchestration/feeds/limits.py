@@ -128,6 +128,13 @@ def duckdb_max_line_size() -> int:
     return max(2 * MAX_LINE_BYTES.value(), 16 * MiB)
 
 
+def duckdb_buffer_size() -> int:
+    """DuckDB's CSV buffer_size: by default 16 x max_line_size (512 MiB per buffer here, one per
+    reading thread), which alone would exceed the ingestion memory limit. Twice the line size is
+    enough for the reader to frame a record of max_line_size across two buffers."""
+    return 2 * duckdb_max_line_size()
+
+
 # ---------------------------------------------------------------------------------------- XLSX
 def check_xlsx_archive(path) -> None:
     """Refuse before opening: the declared decompressed size of the workbook's zip members."""

@@ -16,6 +16,7 @@ The ``file`` recorded in the quarantine tables is the path relative to the feeds
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import shutil
@@ -27,13 +28,13 @@ from pathlib import Path
 import duckdb
 
 from orchestration.feeds import contract, ddl, idchecks
-from orchestration.feeds.errors import DeliveryRefused, FileProblem, MissingRequiredFeeds
+from orchestration.feeds.errors import DeliveryRefused, FileProblem, IngestOutOfMemory, MissingRequiredFeeds
 from orchestration.feeds.reader import (FileInfo, check_inside_root, inspect_file, prepare_csv, scan_year,
                                         sha256_of, stage_csv)
 from orchestration.feeds.validate import (REASONS, install_parse_macros, load_references, map_headers,
                                           quarantine_select, qi, validate)
 
-__all__ = ["DeliveryRefused", "MissingRequiredFeeds", "IngestResult", "REASONS", "find_deliveries",
+__all__ = ["DeliveryRefused", "IngestOutOfMemory", "MissingRequiredFeeds", "IngestResult", "REASONS", "find_deliveries",
            "preflight", "ingest_feed"]
 
 log = logging.getLogger(__name__)
@@ -137,14 +138,51 @@ def _drop_temps(con, prefix: str) -> None:
         con.execute(f"drop table if exists temp.{qi(t)}")
 
 
+@contextlib.contextmanager
+def duckdb_memory(con: duckdb.DuckDBPyConnection, memory_limit: str | None, spill_dir: Path | None):
+    """While ingesting: DuckDB's memory_limit and its spill folder (defaults: orchestration.settings),
+    restored afterwards (they are settings of the whole database, shared with the caller)."""
+    from orchestration import settings
+
+    limit = memory_limit or settings.ingest_memory_limit()
+    spill = Path(spill_dir) if spill_dir else settings.duckdb_temp_dir()
+    old_limit, old_dir = con.execute(
+        "select current_setting('memory_limit'), current_setting('temp_directory')").fetchone()
+    try:
+        con.execute(f"set memory_limit = '{limit.replace(chr(39), '')}'")
+    except duckdb.Error as e:
+        raise ValueError(f"memory limit {limit!r} (MUJUN_INGEST_MEMORY_LIMIT) is not a DuckDB memory size such "
+                         f"as 1GB or 512MB: {str(e).splitlines()[0]}") from None
+    switched = False
+    if str(spill) != old_dir:
+        try:
+            con.execute(f"set temp_directory = '{str(spill).replace(chr(39), chr(39) * 2)}'")
+            switched = True
+        except duckdb.Error as e:   # DuckDB refuses to switch once its current folder holds spilled data
+            log.warning("DuckDB spill folder stays %s (%s)", old_dir, str(e).splitlines()[0])
+    try:
+        yield limit
+    finally:
+        # the setting reads back rounded ('18.8 GiB'): reset when it was the default, so that
+        # repeated ingestions do not shrink it
+        con.execute("reset memory_limit")
+        if con.execute("select current_setting('memory_limit')").fetchone()[0] != old_limit:
+            con.execute(f"set memory_limit = '{old_limit}'")
+        if switched:
+            with contextlib.suppress(duckdb.Error):
+                con.execute(f"set temp_directory = '{old_dir.replace(chr(39), chr(39) * 2)}'")
+
+
 def ingest_feed(con: duckdb.DuckDBPyConnection, feeds_root: Path, year: int, feed_name: str, *,
-                reference_dir: Path | None = None, tmp_dir: Path | None = None) -> IngestResult:
+                reference_dir: Path | None = None, tmp_dir: Path | None = None,
+                memory_limit: str | None = None, spill_dir: Path | None = None) -> IngestResult:
     """Ingest ``<feeds_root>/<year>/<feed_name>.csv|.xlsx`` into raw.<feed_name> (see module doc).
 
     ``reference_dir`` holds ref_counties.csv (and ref_industry_divisions.csv if present) and the
     seeds of the accepted official names (``Column.names_from``: ref_tax_codes.csv,
     ref_pollutants.csv), default seeds/reference. ``tmp_dir`` receives transcoded/converted copies (default: $MUJUN_INGEST_TMP or
-    the system temp dir); they are deleted afterwards.
+    the system temp dir); they are deleted afterwards. ``memory_limit`` / ``spill_dir``: DuckDB's
+    memory limit while this file is ingested and where it spills beyond it (duckdb_memory).
     """
     feeds_root = Path(feeds_root)
     feed = contract.feed(feed_name)
@@ -186,6 +224,16 @@ def ingest_feed(con: duckdb.DuckDBPyConnection, feeds_root: Path, year: int, fee
         return IngestResult(feed.name, year, rel, "unchanged", info.sha256, last[2], last[3], last[4],
                             reasons, msg, did)
 
+    with duckdb_memory(con, memory_limit, spill_dir) as limit:
+        try:
+            return _load(con, feeds_root, year, feed, path, rel, info, reference_dir, tmp_dir)
+        except duckdb.OutOfMemoryException as e:
+            raise IngestOutOfMemory(path, limit, str(e).splitlines()[0]) from None
+
+
+def _load(con, feeds_root: Path, year: int, feed: contract.Feed, path: Path, rel: str, info: FileInfo,
+          reference_dir: Path | None, tmp_dir: Path | None) -> IngestResult:
+    """Stage, validate and (in one transaction) replace the feed+year's rows, quarantine and ledger."""
     prefix = f"_ingest_{uuid.uuid4().hex[:10]}"
     base_tmp = tmp_dir or os.environ.get("MUJUN_INGEST_TMP") or None
     if base_tmp:

@@ -13,7 +13,6 @@ must belong to the row's county (registry_enterprises: town_code[1:6] = county_c
 """
 from __future__ import annotations
 
-import csv
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,7 +33,7 @@ REASONS: dict[str, str] = {
     "bad_integer": "not an integer (12 and 12.0 are accepted, 12.5 is not)",
     "bad_date": "not a real calendar date as YYYY-MM-DD, YYYY/M/D or YYYYMMDD (no time part)",
     "bad_month": "not a month as YYYY-MM, YYYY/M or YYYYMM",
-    "bad_bool": "not a boolean (1/0, true/false, 是/否, Y/N)",
+    "bad_bool": "not a boolean: a value of seeds/reference/ref_boolean_values.csv (case-insensitive)",
     "unknown_code": "not an allowed code: enum value (or, for pollutants, its official name in "
                     "ref_pollutants), county code absent from the county seed, town code not 9 digits "
                     "of a known county or of another county than the row's county_code, industry code "
@@ -52,15 +51,6 @@ REASONS: dict[str, str] = {
 }
 
 NUMBER_REGEX = r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?"
-BOOL_TRUE = ("1", "true", "是", "y")
-BOOL_FALSE = ("0", "false", "否", "n")
-
-# GB/T 4754-2017 divisions (2-digit); seeds/reference/ref_industry_divisions.csv wins when present.
-GB4754_DIVISIONS = tuple(
-    f"{d:02d}" for d in [*range(1, 6), *range(6, 13), *range(13, 44), *range(44, 47), *range(47, 51),
-                         51, 52, *range(53, 61), 61, 62, *range(63, 66), *range(66, 70), 70, 71, 72,
-                         *range(73, 76), *range(76, 80), *range(80, 83), 83, 84, 85, *range(86, 91),
-                         *range(91, 97), 97])
 
 PARSE_MACROS_SQL = [
     f"""create or replace temp macro mujun_parse_number(v) as
@@ -82,9 +72,6 @@ PARSE_MACROS_SQL = [
              when regexp_full_match(v, '[1-9][0-9]{3}/[0-9]{1,2}') then try_cast(replace(v, '/', '-') || '-01' as date)
              when regexp_full_match(v, '[1-9][0-9]{5}') then try_cast(v[1:4] || '-' || v[5:6] || '-01' as date)
         end""",
-    f"""create or replace temp macro mujun_parse_bool(v) as
-        case when lower(v) in ({", ".join(f"'{b}'" for b in BOOL_TRUE)}) then true
-             when lower(v) in ({", ".join(f"'{b}'" for b in BOOL_FALSE)}) then false end""",
 ]
 
 
@@ -148,6 +135,7 @@ def map_headers(feed: Feed, header: list[str]) -> HeaderMap:
 class References:
     counties: str      # temp table (code VARCHAR)
     divisions: str     # temp table (code VARCHAR)
+    booleans: tuple[tuple[str, bool], ...] = ()   # (lower-case spelling, meaning), ref_boolean_values
     # Column.names_from -> (official name with brackets normalised, code) pairs read from that seed
     names: dict[tuple[str, str, str], tuple[tuple[str, str], ...]] = field(default_factory=dict)
 
@@ -198,16 +186,30 @@ def load_references(con: duckdb.DuckDBPyConnection, reference_dir: Path, prefix:
         select distinct trim(county_code) as code from read_csv({q(str(counties))}, all_varchar = true, header = true)
         where county_code is not null""")
     div_file = reference_dir / "ref_industry_divisions.csv"
-    if div_file.is_file():
-        con.execute(f"""create or replace temp table {prefix}_divisions as
-            select distinct lpad(trim(division_code), 2, '0') as code
-            from read_csv({q(str(div_file))}, all_varchar = true, header = true) where division_code is not null""")
-    else:
-        values = ", ".join(f"('{d}')" for d in GB4754_DIVISIONS)
-        con.execute(f"create or replace temp table {prefix}_divisions as select * from (values {values}) t(code)")
+    if not div_file.is_file():
+        raise FileNotFoundError(f"industry division reference seed not found: {div_file}")
+    con.execute(f"""create or replace temp table {prefix}_divisions as
+        select distinct lpad(trim(division_code), 2, '0') as code
+        from read_csv({q(str(div_file))}, all_varchar = true, header = true) where division_code is not null""")
     names = {c.names_from: _load_names(con, reference_dir, c)
              for c in (feed.columns if feed else ()) if c.names_from}
-    return References(f"{prefix}_counties", f"{prefix}_divisions", names)
+    return References(f"{prefix}_counties", f"{prefix}_divisions", load_booleans(con, reference_dir), names)
+
+
+def load_booleans(con: duckdb.DuckDBPyConnection, reference_dir: Path) -> tuple[tuple[str, bool], ...]:
+    """The accepted boolean spellings (lower case) and their meaning, from ref_boolean_values.csv:
+    the one vocabulary of ingestion and of dbt's audit-finding parser (eval_parse_bool)."""
+    path = reference_dir / "ref_boolean_values.csv"
+    if not path.is_file():
+        raise FileNotFoundError(f"boolean reference seed not found: {path}")
+    rows = con.execute(f"""select lower(trim(value)), trim(meaning)
+        from read_csv({q(str(path))}, all_varchar = true, header = true) order by 1""").fetchall()
+    out: dict[str, bool] = {}
+    for value, meaning in rows:
+        if not value or meaning not in ("true", "false") or out.get(value, meaning == "true") != (meaning == "true"):
+            raise ValueError(f"{path}: {value!r} -> {meaning!r} is not one spelling of true or false")
+        out[value] = meaning == "true"
+    return tuple(out.items())
 
 
 def install_parse_macros(con: duckdb.DuckDBPyConnection) -> None:
@@ -223,13 +225,6 @@ def person_columns(feed: Feed) -> set[str]:
     return set(feed.person_columns) | {c.name for c in feed.columns if c.kind in (K.PERSON, K.SUBJECT)}
 
 
-def _trimmed(cell: str) -> str:
-    """Trimmed cell, NULL when empty. The full trim (UTF-8 char set) is slow per row, so it only
-    runs for cells that start or end with one of TRIM_CHARS (cheap prefix/suffix tests)."""
-    guard = " or ".join(f"starts_with({cell}, {q(ch)}) or ends_with({cell}, {q(ch)})" for ch in TRIM_CHARS)
-    return f"(case when {guard} then nullif(trim({cell}, {q(TRIM_CHARS)}), '') else nullif({cell}, '') end)"
-
-
 def _name_to_code(col: Column, v: str, refs: References, otherwise: str) -> str:
     """The code whose official name ``v`` is (Column.names_from), else ``otherwise``. A CASE over the
     few seed names: measured ~3x cheaper per row than a lookup subquery on 5M tax rows."""
@@ -242,6 +237,14 @@ def _name_to_code(col: Column, v: str, refs: References, otherwise: str) -> str:
         return otherwise
     whens = " ".join(f"when {q(name)} then {q(code)}" for name, code in pairs)
     return f"(case {normalize_name_sql(v)} {whens} else {otherwise} end)"
+
+
+def _bool_sql(v: str, refs: References) -> str:
+    """The meaning of a boolean spelling of ref_boolean_values, NULL for any other value."""
+    if not refs.booleans:
+        raise ValueError("no boolean spellings loaded (ref_boolean_values.csv is empty)")
+    whens = " ".join(f"when {q(value)} then {str(meaning).lower()}" for value, meaning in refs.booleans)
+    return f"(case lower({v}) {whens} end)"
 
 
 def _town_unknown_sql(v: str, refs: References) -> str:
@@ -291,9 +294,9 @@ def _typed_and_error(col: Column, v: str, refs: References, ids: str, typed: dic
         bad = [(f"{qi(col.name)} is null", "unknown_code")]
     elif k in (K.DATE, K.MONTH, K.BOOL, K.DECIMAL, K.INTEGER):
         fn, code = {K.DATE: ("mujun_parse_date", "bad_date"), K.MONTH: ("mujun_parse_month", "bad_month"),
-                    K.BOOL: ("mujun_parse_bool", "bad_bool"), K.DECIMAL: ("mujun_parse_number", "bad_number"),
+                    K.BOOL: (None, "bad_bool"), K.DECIMAL: ("mujun_parse_number", "bad_number"),
                     K.INTEGER: ("mujun_parse_integer", "bad_integer")}[k]
-        t = f"{fn}({v})"
+        t = _bool_sql(v, refs) if k == K.BOOL else f"{fn}({v})"
         tc = qi(col.name)
         bad = [(f"{tc} is null", code)]
         if col.min_value is not None:
@@ -365,7 +368,7 @@ def validate(con: duckdb.DuckDBPyConnection, feed: Feed, year: int, staged: Stag
              refs: References, prefix: str) -> Validated:
     # all-empty rows are skipped: every contract value and every extra cell empty after trimming
     all_empty = " and ".join([*(f"{qi('v_' + c.name)} is null" for c in feed.columns),
-                              *(f"{_trimmed(f'c{i}')} is null" for _, i in hm.extras)])
+                              *(f"v{i} is null" for _, i in hm.extras)])
 
     # 1. base rows: original row numbers, all-empty rows skipped
     if staged.n_rejects:
@@ -382,24 +385,23 @@ def validate(con: duckdb.DuckDBPyConnection, feed: Feed, year: int, staged: Stag
     ids = f"{prefix}_ids"
     id_cols = [c for c in feed.columns if c.kind in ID_KINDS]
     if id_cols:
-        union = " union ".join(f"select {_trimmed(f'c{hm.source[c.name]}')} as v from {staged.table}"
-                               for c in id_cols)
+        union = " union ".join(f"select v{hm.source[c.name]} as v from {staged.table}" for c in id_cols)
         con.execute(f"""create or replace temp table {ids} as
             select v, mujun_uscc_valid(v) as uscc_ok, mujun_person_valid(v) as person_ok
             from (select distinct v from ({union}) where v is not null)""")
 
     # 3. typed values and errors per column, first failure wins
-    cells = [f"c{i}" for _, i in hm.extras]
+    cells = [f"s.v{i}" for _, i in hm.extras]
     vs, typed, errs = [], {}, []
     for c in feed.columns:
         vname = f"v_{c.name}"
-        vs.append(f"{_trimmed(f'c{hm.source[c.name]}')} as {qi(vname)}")
+        vs.append(f"s.v{hm.source[c.name]} as {qi(vname)}")
         t, e = _typed_and_error(c, qi(vname), refs, ids, typed)
         typed[c.name] = f"({t})"
         errs.append((c.name, e))
     extra = "null"
     if hm.extras:
-        extra = "json_object(" + ", ".join(f"{q(k)}, c{i}" for k, i in hm.extras) + ")::varchar"
+        extra = "json_object(" + ", ".join(f"{q(k)}, {staged.raw_cell(i)}" for k, i in hm.extras) + ")::varchar"
     typed_sel = ", ".join(f"{t} as {qi(name)}" for name, t in typed.items())
     vnames = ", ".join(qi("v_" + c.name) for c in feed.columns)
     inner = ", ".join([*(qi(name) for name in typed), *(f"{e} as {qi('e_' + name)}" for name, e in errs)])
@@ -419,7 +421,7 @@ def validate(con: duckdb.DuckDBPyConnection, feed: Feed, year: int, staged: Stag
         from (select _rid, _row_number, {inner}, _extra
               from (select _rid, _row_number, {vnames}, {typed_sel}, _extra
                     from (select _rid, _row_number, {', '.join(vs)}, {extra} as _extra {''.join(', ' + x for x in cells)}
-                          from {rownum_from}) where not ({all_empty})))""")
+                          from {rownum_from} s) where not ({all_empty})))""")
 
     # 4. duplicated keys: every row of a duplicated key is rejected (after its column checks)
     if feed.key:
@@ -446,7 +448,8 @@ def quarantine_select(feed: Feed, year: int, staged: Staged, hm: HeaderMap, v: V
     # backslash-t, which would hide an id from the masking): person columns fully, other text by the rule
     # of orchestration.masking (an enterprise USCC stays readable)
     def cell(i: int, masked: bool = True) -> str:
-        return f"mujun_mask_person(s.c{i})" if masked and i in person_idx else f"mujun_mask_text(s.c{i})"
+        raw = staged.raw_cell(i, "s")
+        return f"mujun_mask_person({raw})" if masked and i in person_idx else f"mujun_mask_text({raw})"
 
     raw = "json_object(" + ", ".join(f"{q(k)}, {cell(i)}" for i, k in enumerate(hm.json_keys)) + ")::varchar"
     texts = f"{prefix}_texts"

@@ -20,11 +20,9 @@ import datetime as _dt
 
 import numpy as np
 
-USCC_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+from orchestration.feeds.idchecks import ORG_WEIGHTS, PERSON_WEIGHTS, USCC_CHARSET, USCC_WEIGHTS
+
 USCC_VALUE = {c: i for i, c in enumerate(USCC_CHARSET)}
-USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
-ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
-PERSON_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 PERSON_CHECK = "10X98765432"  # index = Σ mod 11  ⇔  (12 - Σ mod 11) mod 11 with 10 → 'X'
 
 

@@ -42,10 +42,10 @@ having count(*) > 1
     (select max(cast(p.value as double)) from {{ ref(seed) }} as p where p.parameter = '{{ name }}')
 {%- endmacro %}
 
-{#- feeds.md booleans (1/0, true/false, 是/否, Y/N) in an audit finding's text value; null if unparseable. -#}
+{#- A boolean in an audit finding's text value: a spelling of ref_boolean_values (the vocabulary
+    ingestion accepts, feeds.md), trimmed and case-insensitive; null if unparseable. -#}
 {% macro eval_parse_bool(text) -%}
-    case when lower(trim({{ text }})) in ('1', 'true', '是', 'y', 'yes', 't') then true
-         when lower(trim({{ text }})) in ('0', 'false', '否', 'n', 'no', 'f') then false end
+    (select b.meaning from {{ ref('ref_boolean_values') }} as b where b.value = lower(trim({{ text }})))
 {%- endmacro %}
 
 {#- feeds.md dates YYYY-MM-DD, YYYY/MM/DD, YYYYMMDD in an audit finding's text value; null if unparseable. -#}
