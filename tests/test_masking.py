@@ -107,7 +107,7 @@ def test_dbt_macro_sql_runs_in_duckdb_like_python():
 def test_mask_tree_masks_every_text_file(tmp_path):
     (tmp_path / "run1" / "static").mkdir(parents=True)
     (tmp_path / "run1" / "index.html").write_text(f"<td>{PID}</td><td>{USCC_DIGITS}</td>", encoding="utf-8")
-    (tmp_path / "run1" / "static" / "v.json").write_text(f'{{"v": "331126 19860930311X"}}', encoding="utf-8")
+    (tmp_path / "run1" / "static" / "v.json").write_text('{"v": "331126 19860930311X"}', encoding="utf-8")
     (tmp_path / "run1" / "logo.png").write_bytes(b"\x89PNG" + PID.encode())
     assert masking.mask_tree(tmp_path) == 2
     assert (tmp_path / "run1" / "index.html").read_text(encoding="utf-8") == \

@@ -13,7 +13,6 @@ must belong to the row's county (registry_enterprises: town_code[1:6] = county_c
 """
 from __future__ import annotations
 
-import csv
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
