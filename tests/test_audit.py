@@ -22,6 +22,7 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("TQDM_DISABLE", "1")
 
 from orchestration.audit import scenario, suites as S  # noqa: E402
+from orchestration import masking  # noqa: E402
 from orchestration.audit.run import file_connector, run_audit  # noqa: E402
 from orchestration.audit.sampling import draw_sample  # noqa: E402
 from orchestration.audit import parameters  # noqa: E402
@@ -119,7 +120,7 @@ def test_sample_reproducible_and_stratified(built):
 # ------------------------------------------------------------------------------------------------
 # a clean dataset passes
 
-def test_clean_dataset_passes(clean_audit):
+def test_clean_dataset_passes(clean_audit, built):
     wh, d, out = clean_audit
     assert all(s.success for s in out.gx.suites.values()), {n: s.failed_expectations for n, s in out.gx.suites.items()}
     assert not out.critical_failures
@@ -133,10 +134,11 @@ def test_clean_dataset_passes(clean_audit):
         assert {"year", "subject_id", "check", "rule_id", "passed", "observed_value", "expected"} <= cols
         tq = {r[0] for r in con.execute("describe audit.town_quality").fetchall()}
         assert {"year", "town_code", "checked_values", "failed_values", "quality_score"} <= tq
-        # the individual subject is audited under its masked id only
-        ids = [r[0] for r in con.execute("select subject_id from audit.check_results").fetchall()]
-    assert any("********" in i for i in ids)
-    assert not any(i.isdigit() and len(i) == 18 and i == out.sample.loc[0, "subject_id"] + "x" for i in ids)
+        # the individual subject (P1) is audited under its masked id only
+        rows = con.execute("select subject_id, observed_value, expected from audit.check_results").fetchall()
+    person = built["ids"]["P1"]
+    assert masking.mask_text(person, force=True) in {r[0] for r in rows}
+    assert not any(person in " ".join(map(str, r)) for r in rows)
 
 
 # ------------------------------------------------------------------------------------------------
