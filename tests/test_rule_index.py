@@ -56,7 +56,7 @@ def test_a_gap_in_the_index_is_reported(manifest):
     assert any("model int_grades" in p and "no meta.rules" in p for p in problems_after(drop_model_meta))
 
     def unknown_id(m):
-        _model(m, "int_bonuses")["config"]["meta"]["rules"] = ["R-BONUS-1", "R-BONUS-9"]
+        _model(m, "int_total_scores")["config"]["meta"]["rules"] = ["R-BONUS-1", "R-BONUS-9"]
     assert any("'R-BONUS-9'" in p for p in problems_after(unknown_id))
 
     def no_implementer(m):                    # int_enterprise_tax is the only model of R-TAX-1

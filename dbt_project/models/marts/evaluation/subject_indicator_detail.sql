@@ -25,7 +25,7 @@ scores as (
 ),
 
 bonuses as (
-    select * from {{ ref('int_bonuses') }}
+    select * from {{ ref('int_total_scores') }}
 ),
 
 bonus_rows as (
