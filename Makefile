@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup browser demo test test-slow bench docs dev clean setup-spark test-spark
+.PHONY: setup browser demo lint test test-slow bench docs dev clean setup-spark test-spark
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,7 +24,11 @@ browser:
 demo: setup
 	$(BIN)/mujun run
 
-test: setup browser
+# Python lint (ruff, configured in pyproject.toml); `make test` runs it first.
+lint: setup
+	$(BIN)/ruff check .
+
+test: setup browser lint
 	$(BIN)/mujun prepare
 	$(BIN)/python -m pytest -q
 

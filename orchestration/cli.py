@@ -35,7 +35,7 @@ def _years(text: str | None) -> list[int] | None:
     try:
         return sorted({int(t) for t in text.replace(" ", "").split(",") if t})
     except ValueError:
-        raise SystemExit(f"mujun: --years takes comma-separated years such as 2020,2021 (got {text!r})")
+        raise SystemExit(f"mujun: --years takes comma-separated years such as 2020,2021 (got {text!r})") from None
 
 
 DERIVED_PATH_VARS = ("MUJUN_WAREHOUSE", "MUJUN_FEEDS", "MUJUN_PUBLISHED", "MUJUN_REPORTS")
@@ -167,7 +167,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     try:
         lock = runlock.acquire(settings.data_dir(), wait=args.wait, say=lambda m: print(f"mujun: {m}", flush=True))
     except runlock.RunInProgress as exc:
-        raise SystemExit(f"mujun: {exc}")
+        raise SystemExit(f"mujun: {exc}") from None
     try:
         # Held from here to the end of the run (lent to dbt while it builds): fail fast if an
         # analyst holds the file, and no analyst can open a half-built warehouse between steps.
@@ -175,7 +175,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         try:
             GUARD.hold(settings.warehouse_path())
         except WarehouseInUse as exc:
-            raise SystemExit(f"mujun: {exc}")
+            raise SystemExit(f"mujun: {exc}") from None
         return _run_locked(args)
     finally:
         GUARD.release()
@@ -281,7 +281,7 @@ def _run_locked(args: argparse.Namespace) -> int:
     if published:
         print(f"published (analysts):  {pub}")
     else:
-        print(f"published (analysts):  NOT published by this run — "
+        print("published (analysts):  NOT published by this run — "
               + (f"{pub} is the last good publication, unchanged" if pub.exists() else f"{pub} does not exist"))
     print(f"reports (auditors):    {settings.reports_dir()}")
     print(f"Dagster UI:            DAGSTER_HOME={home} .venv/bin/mujun dev")
@@ -312,7 +312,7 @@ def _validate_acceptances(args: argparse.Namespace) -> None:
         for text in args.accept_gate or []:
             parse_acceptance(text, args.reason or "")
     except GateError as exc:
-        raise SystemExit(f"mujun: {exc}")
+        raise SystemExit(f"mujun: {exc}") from None
 
 
 def _published_now(result) -> bool:

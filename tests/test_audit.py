@@ -22,6 +22,7 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("TQDM_DISABLE", "1")
 
 from orchestration.audit import scenario, suites as S  # noqa: E402
+from orchestration import masking  # noqa: E402
 from orchestration.audit.run import file_connector, run_audit  # noqa: E402
 from orchestration.audit.sampling import draw_sample  # noqa: E402
 from orchestration.audit import parameters  # noqa: E402
@@ -119,24 +120,25 @@ def test_sample_reproducible_and_stratified(built):
 # ------------------------------------------------------------------------------------------------
 # a clean dataset passes
 
-def test_clean_dataset_passes(clean_audit):
+def test_clean_dataset_passes(clean_audit, built):
     wh, d, out = clean_audit
     assert all(s.success for s in out.gx.suites.values()), {n: s.failed_expectations for n, s in out.gx.suites.items()}
     assert not out.critical_failures
     cr = out.check_results
     assert len(cr) > 0 and cr["passed"].all()
-    assert set(cr["check"]) == {e["meta"]["check"] for e in S.CROSS_CHECKS}   # every check applied somewhere
+    assert set(cr["check_name"]) == {e["meta"]["check"] for e in S.CROSS_CHECKS}   # every check applied somewhere
     assert (out.town_quality["quality_score"] == 1.0).all()
     with duckdb.connect(str(wh), read_only=True) as con:
         assert con.execute("select count(*) from audit.sample").fetchone()[0] == len(out.sample)
         cols = {r[0] for r in con.execute("describe audit.check_results").fetchall()}
-        assert {"year", "subject_id", "check", "rule_id", "passed", "observed_value", "expected"} <= cols
+        assert {"year", "subject_id", "check_name", "rule_id", "passed", "observed_value", "expected"} <= cols
         tq = {r[0] for r in con.execute("describe audit.town_quality").fetchall()}
         assert {"year", "town_code", "checked_values", "failed_values", "quality_score"} <= tq
-        # the individual subject is audited under its masked id only
-        ids = [r[0] for r in con.execute("select subject_id from audit.check_results").fetchall()]
-    assert any("********" in i for i in ids)
-    assert not any(i.isdigit() and len(i) == 18 and i == out.sample.loc[0, "subject_id"] + "x" for i in ids)
+        # the individual subject (P1) is audited under its masked id only
+        rows = con.execute("select subject_id, observed_value, expected from audit.check_results").fetchall()
+    person = built["ids"]["P1"]
+    assert masking.mask_text(person, force=True) in {r[0] for r in rows}
+    assert not any(person in " ".join(map(str, r)) for r in rows)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -151,7 +153,7 @@ def test_each_cross_check_fails_on_its_breaker(broken_audit, built):
     assert not out.critical_failures                     # findings for auditors, not a pipeline error
     for check, label in scenario.BREAKERS.items():
         subject = ids[label]
-        got = set(failed.loc[failed["subject_id"] == subject, "check"])
+        got = set(failed.loc[failed["subject_id"] == subject, "check_name"])
         assert got == {check}, f"{label}: expected only {check} to fail, got {got}"
         row = failed[(failed["subject_id"] == subject)].iloc[0]
         assert row["rule_id"] == "R-AUDIT-3" and row["observed_value"] and row["expected"]
@@ -302,7 +304,7 @@ def test_structural_suite_fails_on_an_empty_year(built, tmp_path):
     assert set(failed) == {"rows_not_near_empty"}, failed        # every column check "passes" on no rows
     assert failed["rows_not_near_empty"].partial_unexpected == ["0 rows"]
     row = out.suite_results[(out.suite_results["suite"] == suite) & ~out.suite_results["success"]].iloc[0]
-    assert row["year"] == CLEAN and row["check"] == "rows_not_near_empty"
+    assert row["year"] == CLEAN and row["check_name"] == "rows_not_near_empty"
 
 
 def test_structural_suite_fails_on_a_near_empty_year(built, tmp_path):

@@ -201,7 +201,7 @@ def test_audit_finding_replaces_value(base):
     ev = _eval(base)
     assert ev["A2"]["value_added_wan"] == pytest.approx(200.0)   # 2000 千元, not the reported 3000
     with duckdb.connect(str(base), read_only=True) as con:
-        applied = con.execute("select applied from intermediate.int_findings_applied").fetchall()
+        applied = con.execute("select applied from intermediate.int_findings_reviewed").fetchall()
     assert applied == [(True,)]
 
 

@@ -188,7 +188,7 @@ def _check_xlsx(files: list[Path]) -> tuple[list[str], int]:
     bad, formula_like = [], 0
     for f in files:
         bad += [f"{f.name}: formula XML in {n}" for n in _no_formula_xml(f)]
-        for sheet, c in _xlsx_cells(f):
+        for _sheet, c in _xlsx_cells(f):
             if c.data_type == "f":
                 bad.append(f"{f.name}!{c.coordinate} is a formula: {c.value!r}")
             elif isinstance(c.value, str) and c.value.startswith(TRIGGERS):

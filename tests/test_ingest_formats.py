@@ -64,7 +64,7 @@ def test_every_feed_every_format(tmp_path, fmt, encoding):
         assert '"备注":"x"' in extra[0][0].replace(" ", "")
     ledger = con.execute("select rows_delivered, rows_loaded, rows_rejected, status from quarantine.delivery_ledger").fetchall()
     assert len(ledger) == len(K.FEEDS)
-    assert all(d == l + r and s == "loaded" for d, l, r, s in ledger)
+    assert all(d == ld + r and s == "loaded" for d, ld, r, s in ledger)
 
 
 def test_xlsx_real_cells_and_header_not_on_first_row(tmp_path):

@@ -15,6 +15,7 @@ from fixtures_feeds import bad_person_id, bad_uscc, person_id, uscc, valid_rows,
 from orchestration.feeds.loader import REASONS, ingest_feed  # noqa: E402
 
 YEAR = 2022
+PRODUCED: set[str] = set()      # every reason seen in quarantine by the tests of this module
 
 
 @pytest.fixture
@@ -36,6 +37,7 @@ def _ingest(env, feed, rows, append: str = "", **kw):
                        where feed = ? and year = ? order by row_number""", [feed, YEAR]).fetchall()
     assert res.rows_delivered == res.rows_loaded + res.rows_rejected
     assert res.rows_rejected == len(q)
+    PRODUCED.update(r[1] for r in q)
     return res, {r[0]: r for r in q}
 
 
@@ -145,9 +147,11 @@ def test_park_class_must_fit_type_and_energy_year(env):
     assert {k: v[1] for k, v in q.items()} == {1: "other_year", 3: "duplicate_key", 4: "duplicate_key"}
 
 
-def test_every_reason_code_is_covered_here():
-    # the tests above produce each documented reason at least once
-    produced = {"missing_value", "bad_number", "bad_integer", "bad_date", "bad_month", "bad_bool", "unknown_code",
-                "bad_uscc_check", "bad_person_id_check", "bad_id_format", "out_of_range", "duplicate_key",
-                "other_year", "malformed_row"}
-    assert produced == set(REASONS)
+def test_every_reason_code_is_covered_here(request):
+    """The tests above really produced each documented reason in quarantine (collected by _ingest), and
+    nothing undocumented. Runs last in this module; meaningless when the others were deselected."""
+    here = [i for i in request.session.items if i.module is request.module and i.name != request.node.name]
+    if len(here) < sum(1 for n in dir(request.module) if n.startswith("test_")) - 1:
+        pytest.skip("needs every test of this module in the run")
+    assert set(REASONS) - PRODUCED == set(), "documented reasons no test produced"
+    assert PRODUCED - set(REASONS) == set(), "reasons produced but not documented in REASONS"

@@ -55,8 +55,8 @@ def test_redelivery_replaces_year_only_and_unchanged_is_noop(env):
     assert (res.status, res.rows_delivered) == ("loaded", 0)
     assert _raw(con) == [] and _raw(con, Y - 1) == before_other
     assert con.execute("select count(*) from quarantine.rejected_rows where year = ?", [Y]).fetchone() == (0,)
-    for d, l, r in con.execute("select rows_delivered, rows_loaded, rows_rejected from quarantine.delivery_ledger").fetchall():
-        assert d == l + r
+    for d, ld, r in con.execute("select rows_delivered, rows_loaded, rows_rejected from quarantine.delivery_ledger").fetchall():
+        assert d == ld + r
 
 
 def _broken(folder: Path, kind: str) -> str:

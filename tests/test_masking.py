@@ -94,20 +94,38 @@ def test_dbt_macro_file_is_generated_from_the_python_definition():
         "dbt_project/macros/masking/mask_person.sql is stale: run `python -m orchestration.masking`"
 
 
-def test_dbt_macro_sql_runs_in_duckdb_like_python():
-    """The body of the generated dbt macro, rendered for a column, computes mask_text in DuckDB."""
-    body = masking.dbt_macro_text().split("{% macro default__mask_person_text(expr) -%}")[1].split("{%- endmacro %}")[0]
-    sql = body.replace("{{ expr }}", "s")
+def _dbt_macro_body(name: str) -> str:
+    """The SQL of one macro of the generated dbt file, rendered for a column `s`."""
+    text = masking.dbt_macro_text()
+    return text.split(f"{{% macro {name}(expr) -%}}")[1].split("{%- endmacro %}")[0].replace("{{ expr }}", "s")
+
+
+def test_dbt_macros_compute_in_duckdb_what_python_computes():
+    """Each SQL form of the generated dbt file (DuckDB's dispatched forms and the portable one for
+    validated ids) gives the masked id Python gives, on the adversarial texts."""
+    texts = ["身份证" + PID, USCC_DIGITS, USCC_X, "331126-1986-0930-311X", "5" + PID, "plain", PID_X, None,
+             f"a {PID} b {PID_X}", "３３０９０３１９６８０４１３３４３４"]
+    ids = [PID, PID_X, "330106198506070011"]
     con = duckdb.connect()
-    texts = ["身份证" + PID, USCC_DIGITS, "331126-1986-0930-311X", "5" + PID, "plain"]
-    got = [r[0] for r in con.execute(f"select {sql} from (select unnest(?) as s)", [texts]).fetchall()]
-    assert got == [masking.mask_text(t) for t in texts]
+
+    def run(name, values):
+        return [r[0] for r in con.execute(f"select {_dbt_macro_body(name)} from (select unnest(?) as s)",
+                                          [values]).fetchall()]
+    assert run("duckdb__mask_person_text", texts) == [masking.mask_text(t) for t in texts]
+    assert run("duckdb__mask_person_value", texts) == [masking.mask_text(t, force=True) for t in texts]
+    assert run("mask_valid_person_id", ids) == [masking.mask_text(i, force=True) for i in ids]
+    # the public names dispatch per engine; an engine without SQL fails to compile, never passes ids through
+    text = masking.dbt_macro_text()
+    for name in ("mask_person_text", "mask_person_value"):
+        assert f"adapter.dispatch('{name}', 'mujun')" in _dbt_macro_body(name)
+        assert f"{{% macro spark__{name}(expr) -%}}" in text
+        assert "raise_compiler_error" in text.split(f"{{% macro default__{name}(expr) -%}}")[1].split("endmacro")[0]
 
 
 def test_mask_tree_masks_every_text_file(tmp_path):
     (tmp_path / "run1" / "static").mkdir(parents=True)
     (tmp_path / "run1" / "index.html").write_text(f"<td>{PID}</td><td>{USCC_DIGITS}</td>", encoding="utf-8")
-    (tmp_path / "run1" / "static" / "v.json").write_text(f'{{"v": "331126 19860930311X"}}', encoding="utf-8")
+    (tmp_path / "run1" / "static" / "v.json").write_text('{"v": "331126 19860930311X"}', encoding="utf-8")
     (tmp_path / "run1" / "logo.png").write_bytes(b"\x89PNG" + PID.encode())
     assert masking.mask_tree(tmp_path) == 2
     assert (tmp_path / "run1" / "index.html").read_text(encoding="utf-8") == \

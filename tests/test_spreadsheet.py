@@ -44,7 +44,7 @@ def test_export_writers_make_formulas_text_and_keep_numbers(tmp_path):
 def test_worklists_make_formulas_text(tmp_path):
     records = pd.DataFrame({
         "year": 2021, "town_code": "330109001", "subject_id": [f"9133010900000{i:05d}" for i in range(len(NAMES))],
-        "subject_name": NAMES, "check": "c", "record_key": "k", "passed": False,
+        "subject_name": NAMES, "check_name": "c", "record_key": "k", "passed": False,
         "observed_value": ["-3", "=A1", "331126 19860930311X", "1", "2", "3", "4", "5"],
     })
     sample = records[["year", "town_code", "subject_id"]]
@@ -64,7 +64,7 @@ def test_worklists_written_in_parallel_equal_the_sequential_ones(tmp_path):
     records = pd.DataFrame({
         "year": 2021, "town_code": [f"33010900{i % 4}" for i in range(12)],
         "subject_id": [f"9133010900000{i:05d}" for i in range(12)], "subject_name": [f"企业{i}" for i in range(12)],
-        "check": "c", "record_key": "k", "passed": [i % 3 != 0 for i in range(12)],
+        "check_name": "c", "record_key": "k", "passed": [i % 3 != 0 for i in range(12)],
         "observed_value": [str(i) for i in range(12)],
     })
     sample = records[["year", "town_code", "subject_id"]]

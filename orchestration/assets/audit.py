@@ -56,7 +56,7 @@ _DESCRIPTIONS = {
     "sample": "R-AUDIT-1 stratified random sample per town: max(1, ceil(share × graded subjects)), "
               "reproducible from the seed (md5(seed:year:subject_id)).",
     "check_results": "R-AUDIT-2/3 cross-department checks of the sampled subjects' base records, one row per "
-                     "year × subject × check (GX suite cross_department).",
+                     "year × subject × check_name (GX suite cross_department).",
     "town_quality": "R-AUDIT-4 data-quality score per town: share of checked values that held.",
     "suite_results": "Every GX expectation of the run (structural suites over the whole population, marts "
                      "suite, cross-department suite) with its rule id and whether its suite is critical.",

@@ -345,7 +345,7 @@ def _expected(o: ExpectationOutcome, frame: pd.DataFrame) -> pd.Series | str:
 
 
 RECORD_COLUMNS = ["row_id", "year", "subject_id", "subject_key", "town_code", "subject_name", "record_type",
-                  "source_feed", "record_key", "uscc", "enterprise_name", "check", "rule_id", "label_zh", "field",
+                  "source_feed", "record_key", "uscc", "enterprise_name", "check_name", "rule_id", "label_zh", "field",
                   "passed", "observed_value", "expected"]
 
 
@@ -361,7 +361,7 @@ def record_results(frame: pd.DataFrame, run: SuiteRun) -> pd.DataFrame:
         if app.empty:
             continue
         part = pd.DataFrame({c: app[c] if c in app.columns else None for c in RECORD_COLUMNS[:11]})
-        part["check"], part["rule_id"] = o.check, o.rule_id
+        part["check_name"], part["rule_id"] = o.check, o.rule_id
         part["label_zh"], part["field"] = o.meta.get("label_zh", o.check), o.meta.get("field")
         part["passed"] = ~app["row_id"].isin(set(o.unexpected_row_ids))
         part["observed_value"] = app[o.meta.get("observed", cols[0])].map(_fmt)
@@ -376,13 +376,13 @@ def record_results(frame: pd.DataFrame, run: SuiteRun) -> pd.DataFrame:
 
 
 def subject_results(records: pd.DataFrame, checked_at: dt.datetime) -> pd.DataFrame:
-    """audit.check_results: one row per year x subject x check (all its records must hold). The
+    """audit.check_results: one row per year x subject x check_name (all its records must hold). The
     records shown are the failed ones (else all), at most 5 in observed_value / expected."""
-    cols = ["year", "subject_id", "subject_key", "town_code", "check", "rule_id", "passed", "observed_value",
+    cols = ["year", "subject_id", "subject_key", "town_code", "check_name", "rule_id", "passed", "observed_value",
             "expected", "source_feed", "record_keys", "records_checked", "records_failed", "checked_at"]
     if records.empty:
         return pd.DataFrame(columns=cols)
-    keys = ["year", "subject_key", "check"]
+    keys = ["year", "subject_key", "check_name"]
     r = records.sort_values(keys + ["row_id"]).copy()
     r["failed"] = ~r["passed"]
     g = r.groupby(keys, sort=True)
@@ -409,7 +409,7 @@ def subject_results(records: pd.DataFrame, checked_at: dt.datetime) -> pd.DataFr
     out["records_failed"] = out["records_failed"].astype("int64")
     out["year"] = out["year"].astype("int64")
     out["checked_at"] = pd.Timestamp(checked_at).floor("s")
-    return out.sort_values(["year", "subject_id", "check"]).reset_index(drop=True)[cols]
+    return out.sort_values(["year", "subject_id", "check_name"]).reset_index(drop=True)[cols]
 
 
 def town_quality(check_results: pd.DataFrame, sample: pd.DataFrame) -> pd.DataFrame:
@@ -440,11 +440,11 @@ def suite_rows(gx_run: GxRun, checked_at: dt.datetime, run_key: str) -> pd.DataF
             rows.append({
                 "run_key": run_key, "checked_at": pd.Timestamp(checked_at).floor("s"), "suite": s.name,
                 "year": o.year,
-                "critical": s.critical, "suite_success": s.success, "check": o.check, "rule_id": o.rule_id,
+                "critical": s.critical, "suite_success": s.success, "check_name": o.check, "rule_id": o.rule_id,
                 "success": o.success, "element_count": o.element_count, "unexpected_count": o.unexpected_count,
                 "examples": "; ".join(o.partial_unexpected) or None,
                 "data_docs": str(gx_run.docs_index) if gx_run.docs_index else None,
             })
-    cols = ["run_key", "checked_at", "suite", "year", "critical", "suite_success", "check", "rule_id", "success",
+    cols = ["run_key", "checked_at", "suite", "year", "critical", "suite_success", "check_name", "rule_id", "success",
             "element_count", "unexpected_count", "examples", "data_docs"]
     return pd.DataFrame(rows, columns=cols)

@@ -114,7 +114,7 @@ def evaluate(con, batch: Batch, expectations: list[tuple[str, dict]], params: di
     n = int(counts[0])
     out: list[tuple[bool, dict]] = []
     i = 1
-    for t, kw, p in plans:
+    for _t, kw, p in plans:
         if p.kind == "row_count":
             lo, hi = kw.get("min_value"), kw.get("max_value")
             ok = (lo is None or n >= lo) and (hi is None or n <= hi)

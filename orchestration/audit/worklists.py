@@ -25,7 +25,7 @@ HEADERS = {
     "source_feed": "数据来源",
     "record_key": "记录主键",
     "label_zh": "核查项目",
-    "check": "核查代码",
+    "check_name": "核查代码",
     "rule_id": "规则",
     "field": "核查字段",
     "observed_value": "上报值",
@@ -53,7 +53,7 @@ def worklist_table(records: pd.DataFrame, sample: pd.DataFrame) -> pd.DataFrame:
             "label_zh": "无可交叉核对的基础记录", "result_zh": "需现场核实基础数据", "order": 0,
         })
         rec = pd.concat([rec, extra], ignore_index=True)
-    rec = rec.sort_values(["year", "town_code", "order", "subject_id", "check", "record_key"], na_position="last")
+    rec = rec.sort_values(["year", "town_code", "order", "subject_id", "check_name", "record_key"], na_position="last")
     for c in ("verified_value", "verified_on", "remark"):
         rec[c] = None
     for c in HEADERS:

@@ -29,7 +29,6 @@ import codecs
 import csv
 import datetime as dt
 import hashlib
-import io
 import logging
 import re
 import uuid

@@ -49,7 +49,7 @@ def check_year(con: duckdb.DuckDBPyConnection, year: int) -> None:
     try:
         have = years(con)
     except duckdb.CatalogException as exc:
-        raise ReportDataError(f"the file holds no marts.subject_evaluation ({exc}); run `mujun run` first")
+        raise ReportDataError(f"the file holds no marts.subject_evaluation ({exc}); run `mujun run` first") from None
     if year not in have:
         raise ReportDataError(f"no evaluation for {year} in the warehouse; years available: "
                               f"{', '.join(map(str, have)) or 'none'}")

@@ -36,13 +36,13 @@ def run(args: argparse.Namespace) -> int:
     try:
         rows = export_raw(settings.warehouse_path(), raw_dir)
     except ExportError as exc:
-        raise SystemExit(f"mujun: {exc}")
+        raise SystemExit(f"mujun: {exc}") from None
     print(f"mujun: raw layer exported: {len(rows)} tables, {sum(rows.values()):,} rows → {raw_dir}", flush=True)
     try:
         result = dbt_build(spark_dir, raw_dir, select=args.select, exclude=args.exclude, with_tests=args.with_tests,
                            echo=None if args.quiet else print)
     except SparkUnavailable as exc:
-        raise SystemExit(f"mujun: {exc}")
+        raise SystemExit(f"mujun: {exc}") from None
     verdict = "done" if result.returncode == 0 else f"FAILED (dbt exit {result.returncode}; log: {spark_dir / 'logs'})"
     print(f"mujun: spark build {verdict} in {result.seconds:.1f} s; tables under {spark_dir / 'warehouse'}")
     return 0 if result.returncode == 0 else 1

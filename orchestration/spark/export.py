@@ -28,7 +28,7 @@ def export_raw(warehouse: Path, out_dir: Path) -> dict[str, int]:
     try:
         con = duckdb.connect(str(warehouse), read_only=True)
     except duckdb.Error as exc:
-        raise ExportError(f"cannot open {warehouse} read-only ({exc}); is a `mujun run` still writing it?")
+        raise ExportError(f"cannot open {warehouse} read-only ({exc}); is a `mujun run` still writing it?") from None
     out_dir.mkdir(parents=True, exist_ok=True)
     rows: dict[str, int] = {}
     try:

@@ -22,7 +22,7 @@ import numpy as np
 from orchestration.feeds import contract as C
 
 from . import ids
-from .model import (KGCE_PER_KWH, M2_PER_MU, World, build_world, date_of, levels, load_counties,
+from .model import (M2_PER_MU, World, build_world, date_of, levels, load_counties,
                     month_start, tax_level, year_of)
 from .writers import FeedWriter, bool_col
 
@@ -77,7 +77,7 @@ def _stream_eligibility(w: World) -> dict:
 def _share_total(elig: dict) -> np.ndarray:
     tot = 0.0
     seen = set()
-    for code, cidx, freq, share, key, p in TAX_STREAMS:
+    for code, _cidx, freq, share, key, _p in TAX_STREAMS:
         if share is None or freq == "O" or (code, key) in seen:
             continue
         seen.add((code, key))
@@ -172,7 +172,7 @@ def _s(values) -> np.ndarray:
     return np.asarray([str(v) for v in values], dtype=object)
 
 
-def generate(out: Path, scale: str = "county", years: list[int] = [2020, 2021], seed: int = 42,
+def generate(out: Path, scale: str = "county", years: tuple[int, ...] | list[int] = (2020, 2021), seed: int = 42,
              progress: Callable[[str], None] | None = None) -> dict:
     """Write synthetic feeds for ``years`` under ``out``; returns a summary
     ``{"scale", "seed", "years", "subjects", "enterprises", "rows": {"<year>/<feed>": n}, "seconds"}``."""
@@ -207,7 +207,7 @@ def generate(out: Path, scale: str = "county", years: list[int] = [2020, 2021], 
         writers = {f.name: FeedWriter(con, ydir / f"{f.name}.csv", f, fixed.get(f.name)) for f in C.FEEDS}
 
         def put(feed, cols):
-            return writers[feed].append(cols)
+            return writers[feed].append(cols)   # noqa: B023 (called only within this year's iteration)
 
         # ---- registry -------------------------------------------------------------------
         r = np.nonzero(exists)[0]
@@ -386,23 +386,35 @@ def generate(out: Path, scale: str = "county", years: list[int] = [2020, 2021], 
             f = fields[j % 3]
             v = stats_cols[f][i]
             fac = 0.5 + 0.4 * rng.random()
-            fa_subj.append(stats_cols["uscc"][i]); fa_feed.append("stats_enterprise_annual"); fa_key.append(stats_cols["uscc"][i])
+            fa_subj.append(stats_cols["uscc"][i])
+            fa_feed.append("stats_enterprise_annual")
+            fa_key.append(stats_cols["uscc"][i])
             fa_field.append(f)
             if f == "avg_employees":
-                fa_rep.append(str(int(v))); fa_ver.append(str(max(0, int(v * fac))))
+                fa_rep.append(str(int(v)))
+                fa_ver.append(str(max(0, int(v * fac))))
             else:
-                fa_rep.append(repr(float(v))); fa_ver.append(repr(round(float(v) * fac, 1)))
+                fa_rep.append(repr(float(v)))
+                fa_ver.append(repr(round(float(v) * fac, 1)))
         stable_set = np.isin(P["holder"][pi], w.groups["stable"])
         cand_p = np.nonzero(stable_set)[0]
         for i in rng.choice(cand_p, size=min(max(6, len(pi) // 400), len(cand_p)), replace=False).tolist():
             v = float(parcel_cols["area_m2"][i])
-            fa_subj.append(parcel_cols["holder_uscc"][i]); fa_feed.append("land_parcels"); fa_key.append(parcel_cols["parcel_id"][i])
-            fa_field.append("area_m2"); fa_rep.append(repr(v)); fa_ver.append(repr(round(v * (0.6 + 0.35 * rng.random()), 2)))
+            fa_subj.append(parcel_cols["holder_uscc"][i])
+            fa_feed.append("land_parcels")
+            fa_key.append(parcel_cols["parcel_id"][i])
+            fa_field.append("area_m2")
+            fa_rep.append(repr(v))
+            fa_ver.append(repr(round(v * (0.6 + 0.35 * rng.random()), 2)))
         cand_l = np.nonzero(np.isin(ledger_cols["arrangement"], ["village_land_to_enterprise", "other_occupied"]))[0]
         for i in rng.choice(cand_l, size=min(max(6, len(li) // 100), len(cand_l)), replace=False).tolist():
             v = float(ledger_cols["area_m2"][i])
-            fa_subj.append(ledger_cols["occupant_id"][i]); fa_feed.append("land_ledger"); fa_key.append(ledger_cols["record_id"][i])
-            fa_field.append("area_m2"); fa_rep.append(repr(v)); fa_ver.append(repr(round(v * (0.5 + 0.4 * rng.random()), 2)))
+            fa_subj.append(ledger_cols["occupant_id"][i])
+            fa_feed.append("land_ledger")
+            fa_key.append(ledger_cols["record_id"][i])
+            fa_field.append("area_m2")
+            fa_rep.append(repr(v))
+            fa_ver.append(repr(round(v * (0.5 + 0.4 * rng.random()), 2)))
         nf = len(fa_subj)
         put("audit_findings", {"subject_id": np.array(fa_subj, object), "feed": np.array(fa_feed, object),
                                "record_key": np.array(fa_key, object), "field": np.array(fa_field, object),

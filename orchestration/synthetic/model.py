@@ -278,8 +278,10 @@ def build_world(scale: str, years: list[int], seed: int) -> World:
     g_rent_extra = st[:k_extra]                       # own land + rented plant (split / not)
     g_via_own = st[k_extra:k_extra + max(6, int(0.003 * nh))]  # own land + via-individual occupant
     p = k_extra + len(g_via_own)
-    g_unauth = st[p:p + max(6, int(0.003 * nh))]; p += len(g_unauth)
-    g_public = st[p:p + max(6, int(0.003 * nh))]; p += len(g_public)
+    g_unauth = st[p:p + max(6, int(0.003 * nh))]
+    p += len(g_unauth)
+    g_public = st[p:p + max(6, int(0.003 * nh))]
+    p += len(g_public)
     g_adjust_pool = st[p:]
 
     # ---- establishment and deregistration ---------------------------------------------------
@@ -463,7 +465,8 @@ def build_world(scale: str, years: list[int], seed: int) -> World:
         L["verified"].append(np.asarray(verified, bool))
 
     landlord_pool = stable
-    tenant_area = lambda k: np.clip(rng.lognormal(np.log(2500), 0.7, k), 200, 60000)
+    def tenant_area(k):
+        return np.clip(rng.lognormal(np.log(2500), 0.7, k), 200, 60000)
 
     def rent_from_holders(occ, sep, verified):
         ll = _pick_same_county(rng, landlord_pool, county[landlord_pool], county[occ], exclude=occ)

@@ -66,7 +66,7 @@
         {%- for f in spec.fields %},
         max(case when field_name = '{{ f.field }}' then verified_value end) as f__{{ f.field }}
         {%- endfor %}
-    from {{ ref('int_findings_applied') }}
+    from {{ ref('int_findings_reviewed') }}
     where applied and source_feed = '{{ feed }}'
     group by year, record_key
 )

@@ -1,16 +1,8 @@
 {#- Evaluation helpers (rules.md §1, §4, §8). Portable SQL unless noted. -#}
 
-{#- Generic data test: the combination of columns is unique (no dbt_utils offline). -#}
-{% test eval_unique_combination(model, columns) %}
-select {{ columns | join(', ') }}, count(*) as n
-from {{ model }}
-group by {{ columns | join(', ') }}
-having count(*) > 1
-{% endtest %}
-
 {#- R-UNIT-1 / §8 arithmetic: area_mu = area_m2 * 15 / 10000 in DOUBLE (1 亩 = 10000/15 m²).
-    The definition of the 亩 is fixed by §8 to this exact expression (not area_m2 / 666.66...);
-    singular test eval_m2_per_mu_matches checks that ref_unit_factors.m2_per_mu agrees. -#}
+    The definition of the 亩 is fixed by §8 to this exact expression (not area_m2 / 666.66...), so it
+    lives here and nowhere else (no seed row: a unit definition is not a policy parameter). -#}
 {% macro eval_m2_to_mu(area_m2) -%}
     (cast({{ area_m2 }} as double) * 15 / 10000)
 {%- endmacro %}

@@ -3,28 +3,39 @@
 
 {#- Free text: every id-like run masked, an enterprise USCC kept. -#}
 {% macro mask_person_text(expr) -%}
-    {{ return(adapter.dispatch('mask_person_text')(expr)) }}
+    {{ return(adapter.dispatch('mask_person_text', 'mujun')(expr)) }}
 {%- endmacro %}
-{% macro default__mask_person_text(expr) -%}
+
+{% macro duckdb__mask_person_text(expr) -%}
     (case when {{ expr }} is null or not regexp_matches({{ expr }}, '[0-9\x{FF10}-\x{FF19}](?:[ \x{0009}\x{00A0}\x{3000}\-\x{FF0D}]{0,3}[0-9\x{FF10}-\x{FF19}]){16,}[ \x{0009}\x{00A0}\x{3000}\-\x{FF0D}]{0,3}[0-9Xx\x{FF10}-\x{FF19}\x{FF38}\x{FF58}]') then {{ expr }} else array_to_string(list_transform(list_zip(regexp_split_to_array({{ expr }}, '[0-9\x{FF10}-\x{FF19}](?:[ \x{0009}\x{00A0}\x{3000}\-\x{FF0D}]{0,3}[0-9\x{FF10}-\x{FF19}]){16,}[ \x{0009}\x{00A0}\x{3000}\-\x{FF0D}]{0,3}[0-9Xx\x{FF10}-\x{FF19}\x{FF38}\x{FF58}]'), list_transform(list_transform(regexp_extract_all({{ expr }}, '[0-9\x{FF10}-\x{FF19}](?:[ \x{0009}\x{00A0}\x{3000}\-\x{FF0D}]{0,3}[0-9\x{FF10}-\x{FF19}]){16,}[ \x{0009}\x{00A0}\x{3000}\-\x{FF0D}]{0,3}[0-9Xx\x{FF10}-\x{FF19}\x{FF38}\x{FF58}]'), _m -> {'m': _m, 'd': translate(regexp_replace(_m, '[ \x{0009}\x{00A0}\x{3000}\x{FF0D}-]', '', 'g'), '０１２３４５６７８９Ｘｘ', '0123456789Xx')}), _r -> (case when (length(_r.d) = 18 and (regexp_full_match(_r.d, '[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}') and '0123456789ABCDEFGHJKLMNPQRTUWXY'[((31 - ((strpos('0123456789ABCDEFGHJKLMNPQRTUWXY', _r.d[1]) - 1) * 1 + (strpos('0123456789ABCDEFGHJKLMNPQRTUWXY', _r.d[2]) - 1) * 3 + (strpos('0123456789ABCDEFGHJKLMNPQRTUWXY', _r.d[3]) - 1) * 9 + (strpos('0123456789ABCDEFGHJKLMNPQRTUWXY', _r.d[4]) - 1) * 27 + (strpos('0123456789ABCDEFGHJKLMNPQRTUWXY', _r.d[5]) - 1) * 19 + (strpos('0123456789ABCDEFGHJKLMNPQRTUWXY', _r.d[6]) - 1) * 26 + (strpos('0123456789ABCDEFGHJKLMNPQRTUWXY', _r.d[7]) - 1) * 16 + (strpos('0123456789ABCDEFGHJKLMNPQRTUWXY', _r.d[8]) - 1) * 17 + (strpos('0123456789ABCDEFGHJKLMNPQRTUWXY', _r.d[9]) - 1) * 20 + (strpos('0123456789ABCDEFGHJKLMNPQRTUWXY', _r.d[10]) - 1) * 29 + (strpos('0123456789ABCDEFGHJKLMNPQRTUWXY', _r.d[11]) - 1) * 25 + (strpos('0123456789ABCDEFGHJKLMNPQRTUWXY', _r.d[12]) - 1) * 13 + (strpos('0123456789ABCDEFGHJKLMNPQRTUWXY', _r.d[13]) - 1) * 8 + (strpos('0123456789ABCDEFGHJKLMNPQRTUWXY', _r.d[14]) - 1) * 24 + (strpos('0123456789ABCDEFGHJKLMNPQRTUWXY', _r.d[15]) - 1) * 10 + (strpos('0123456789ABCDEFGHJKLMNPQRTUWXY', _r.d[16]) - 1) * 30 + (strpos('0123456789ABCDEFGHJKLMNPQRTUWXY', _r.d[17]) - 1) * 28) % 31) % 31) + 1] = _r.d[18]) and not (substr(_r.d, 7, 4) between '1900' and '2099' and try_strptime(substr(_r.d, 7, 8), '%Y%m%d') is not null)) then _r.m else _r.d[1:6] || repeat('*', length(_r.d) - 10) || _r.d[-4:] end))), _x -> _x[1] || coalesce(_x[2], '')), '') end)
 {%- endmacro %}
+
 {% macro spark__mask_person_text(expr) -%}
     (case when {{ expr }} is null or not ({{ expr }} rlike '[0-9\x{FF10}-\x{FF19}](?:[ \x{0009}\x{00A0}\x{3000}\-\x{FF0D}]{0,3}[0-9\x{FF10}-\x{FF19}]){16,}[ \x{0009}\x{00A0}\x{3000}\-\x{FF0D}]{0,3}[0-9Xx\x{FF10}-\x{FF19}\x{FF38}\x{FF58}]') then {{ expr }} else array_join(zip_with(split({{ expr }}, '[0-9\x{FF10}-\x{FF19}](?:[ \x{0009}\x{00A0}\x{3000}\-\x{FF0D}]{0,3}[0-9\x{FF10}-\x{FF19}]){16,}[ \x{0009}\x{00A0}\x{3000}\-\x{FF0D}]{0,3}[0-9Xx\x{FF10}-\x{FF19}\x{FF38}\x{FF58}]', -1), transform(transform(regexp_extract_all({{ expr }}, '[0-9\x{FF10}-\x{FF19}](?:[ \x{0009}\x{00A0}\x{3000}\-\x{FF0D}]{0,3}[0-9\x{FF10}-\x{FF19}]){16,}[ \x{0009}\x{00A0}\x{3000}\-\x{FF0D}]{0,3}[0-9Xx\x{FF10}-\x{FF19}\x{FF38}\x{FF58}]', 0), _m -> named_struct('m', _m, 'd', translate(regexp_replace(_m, '[ \x{0009}\x{00A0}\x{3000}\x{FF0D}-]', ''), '０１２３４５６７８９Ｘｘ', '0123456789Xx'))), _r -> (case when (length(_r.d) = 18 and ((_r.d rlike '^(?:[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10})$') and substr('0123456789ABCDEFGHJKLMNPQRTUWXY', ((31 - ((instr('0123456789ABCDEFGHJKLMNPQRTUWXY', substr(_r.d, 1, 1)) - 1) * 1 + (instr('0123456789ABCDEFGHJKLMNPQRTUWXY', substr(_r.d, 2, 1)) - 1) * 3 + (instr('0123456789ABCDEFGHJKLMNPQRTUWXY', substr(_r.d, 3, 1)) - 1) * 9 + (instr('0123456789ABCDEFGHJKLMNPQRTUWXY', substr(_r.d, 4, 1)) - 1) * 27 + (instr('0123456789ABCDEFGHJKLMNPQRTUWXY', substr(_r.d, 5, 1)) - 1) * 19 + (instr('0123456789ABCDEFGHJKLMNPQRTUWXY', substr(_r.d, 6, 1)) - 1) * 26 + (instr('0123456789ABCDEFGHJKLMNPQRTUWXY', substr(_r.d, 7, 1)) - 1) * 16 + (instr('0123456789ABCDEFGHJKLMNPQRTUWXY', substr(_r.d, 8, 1)) - 1) * 17 + (instr('0123456789ABCDEFGHJKLMNPQRTUWXY', substr(_r.d, 9, 1)) - 1) * 20 + (instr('0123456789ABCDEFGHJKLMNPQRTUWXY', substr(_r.d, 10, 1)) - 1) * 29 + (instr('0123456789ABCDEFGHJKLMNPQRTUWXY', substr(_r.d, 11, 1)) - 1) * 25 + (instr('0123456789ABCDEFGHJKLMNPQRTUWXY', substr(_r.d, 12, 1)) - 1) * 13 + (instr('0123456789ABCDEFGHJKLMNPQRTUWXY', substr(_r.d, 13, 1)) - 1) * 8 + (instr('0123456789ABCDEFGHJKLMNPQRTUWXY', substr(_r.d, 14, 1)) - 1) * 24 + (instr('0123456789ABCDEFGHJKLMNPQRTUWXY', substr(_r.d, 15, 1)) - 1) * 10 + (instr('0123456789ABCDEFGHJKLMNPQRTUWXY', substr(_r.d, 16, 1)) - 1) * 30 + (instr('0123456789ABCDEFGHJKLMNPQRTUWXY', substr(_r.d, 17, 1)) - 1) * 28) % 31) % 31) + 1, 1) = substr(_r.d, 18, 1)) and not (substr(_r.d, 7, 4) between '1900' and '2099' and to_date(substr(_r.d, 7, 8), 'yyyyMMdd') is not null)) then _r.m else substr(_r.d, 1, 6) || repeat('*', length(_r.d) - 10) || substr(_r.d, -4, 4) end)), (_p, _x) -> _p || coalesce(_x, '')), '') end)
 {%- endmacro %}
 
-{#- A subject id validated as an 18-character person id (cheap: no regex). -#}
-{% macro mask_valid_person_id(expr) -%}
-    (substr({{ expr }}, 1, 6) || '********' || substr({{ expr }}, length({{ expr }}) - 3, 4))
+{% macro default__mask_person_text(expr) -%}
+    {{ exceptions.raise_compiler_error('mask_person_text: no SQL for the ' ~ adapter.type() ~ ' engine yet: add ' ~ adapter.type() ~ '__mask_person_text (generated by orchestration/masking.py)') }}
 {%- endmacro %}
 
 {#- A value that is a person id by meaning: every id-like run masked. -#}
 {% macro mask_person_value(expr) -%}
-    {{ return(adapter.dispatch('mask_person_value')(expr)) }}
+    {{ return(adapter.dispatch('mask_person_value', 'mujun')(expr)) }}
 {%- endmacro %}
-{% macro default__mask_person_value(expr) -%}
+
+{% macro duckdb__mask_person_value(expr) -%}
     (case when {{ expr }} is null or not regexp_matches({{ expr }}, '[0-9\x{FF10}-\x{FF19}](?:[ \x{0009}\x{00A0}\x{3000}\-\x{FF0D}]{0,3}[0-9\x{FF10}-\x{FF19}]){16,}[ \x{0009}\x{00A0}\x{3000}\-\x{FF0D}]{0,3}[0-9Xx\x{FF10}-\x{FF19}\x{FF38}\x{FF58}]') then {{ expr }} else array_to_string(list_transform(list_zip(regexp_split_to_array({{ expr }}, '[0-9\x{FF10}-\x{FF19}](?:[ \x{0009}\x{00A0}\x{3000}\-\x{FF0D}]{0,3}[0-9\x{FF10}-\x{FF19}]){16,}[ \x{0009}\x{00A0}\x{3000}\-\x{FF0D}]{0,3}[0-9Xx\x{FF10}-\x{FF19}\x{FF38}\x{FF58}]'), list_transform(list_transform(regexp_extract_all({{ expr }}, '[0-9\x{FF10}-\x{FF19}](?:[ \x{0009}\x{00A0}\x{3000}\-\x{FF0D}]{0,3}[0-9\x{FF10}-\x{FF19}]){16,}[ \x{0009}\x{00A0}\x{3000}\-\x{FF0D}]{0,3}[0-9Xx\x{FF10}-\x{FF19}\x{FF38}\x{FF58}]'), _m -> {'m': _m, 'd': translate(regexp_replace(_m, '[ \x{0009}\x{00A0}\x{3000}\x{FF0D}-]', '', 'g'), '０１２３４５６７８９Ｘｘ', '0123456789Xx')}), _r -> (_r.d[1:6] || repeat('*', length(_r.d) - 10) || _r.d[-4:]))), _x -> _x[1] || coalesce(_x[2], '')), '') end)
 {%- endmacro %}
+
 {% macro spark__mask_person_value(expr) -%}
     (case when {{ expr }} is null or not ({{ expr }} rlike '[0-9\x{FF10}-\x{FF19}](?:[ \x{0009}\x{00A0}\x{3000}\-\x{FF0D}]{0,3}[0-9\x{FF10}-\x{FF19}]){16,}[ \x{0009}\x{00A0}\x{3000}\-\x{FF0D}]{0,3}[0-9Xx\x{FF10}-\x{FF19}\x{FF38}\x{FF58}]') then {{ expr }} else array_join(zip_with(split({{ expr }}, '[0-9\x{FF10}-\x{FF19}](?:[ \x{0009}\x{00A0}\x{3000}\-\x{FF0D}]{0,3}[0-9\x{FF10}-\x{FF19}]){16,}[ \x{0009}\x{00A0}\x{3000}\-\x{FF0D}]{0,3}[0-9Xx\x{FF10}-\x{FF19}\x{FF38}\x{FF58}]', -1), transform(transform(regexp_extract_all({{ expr }}, '[0-9\x{FF10}-\x{FF19}](?:[ \x{0009}\x{00A0}\x{3000}\-\x{FF0D}]{0,3}[0-9\x{FF10}-\x{FF19}]){16,}[ \x{0009}\x{00A0}\x{3000}\-\x{FF0D}]{0,3}[0-9Xx\x{FF10}-\x{FF19}\x{FF38}\x{FF58}]', 0), _m -> named_struct('m', _m, 'd', translate(regexp_replace(_m, '[ \x{0009}\x{00A0}\x{3000}\x{FF0D}-]', ''), '０１２３４５６７８９Ｘｘ', '0123456789Xx'))), _r -> (substr(_r.d, 1, 6) || repeat('*', length(_r.d) - 10) || substr(_r.d, -4, 4))), (_p, _x) -> _p || coalesce(_x, '')), '') end)
 {%- endmacro %}
 
+{% macro default__mask_person_value(expr) -%}
+    {{ exceptions.raise_compiler_error('mask_person_value: no SQL for the ' ~ adapter.type() ~ ' engine yet: add ' ~ adapter.type() ~ '__mask_person_value (generated by orchestration/masking.py)') }}
+{%- endmacro %}
+
+{#- A subject id validated as an 18-character person id (cheap: no regex; portable SQL). -#}
+{% macro mask_valid_person_id(expr) -%}
+    (substr({{ expr }}, 1, 6) || '********' || substr({{ expr }}, length({{ expr }}) - 3, 4))
+{%- endmacro %}

@@ -2,13 +2,13 @@
     replaced a reported value in the keyed row of stats_enterprise_annual (uscc), land_parcels
     (parcel_id) or land_ledger (record_id) when Y was evaluated; the change is kept here, one row per
     year x subject x field x record. Which finding applies (latest verification wins, key must exist,
-    value must parse) is decided once, in int_findings_applied.
+    value must parse) is decided once, in int_findings_reviewed.
     Person ids are masked as in marts (orchestration/masking.py, the one definition): a subject id
     that is not a registered enterprise (an all-digit USCC also has 18 digits) has every id-like run
     masked; the texts (values, record key) are masked as free text. -#}
 
 with findings as (
-    select * from {{ ref('int_findings_applied') }}
+    select * from {{ ref('int_findings_reviewed') }}
     where applied
 ),
 

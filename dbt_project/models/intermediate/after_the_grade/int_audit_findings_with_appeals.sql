@@ -1,6 +1,6 @@
 {#- R-AUDIT-4 + R-APPEAL-1: the audit findings of the feed, then the accepted data appeals of final
     years as findings (verified value = the claimed value, verified on the decision date). The rest of
-    the findings path (int_findings_applied, audit.findings_applied) treats both alike. -#}
+    the findings path (int_findings_reviewed, audit.findings_applied) treats both alike. -#}
 
 select
     year, _row_number, subject_id, source_feed, record_key, field_name,

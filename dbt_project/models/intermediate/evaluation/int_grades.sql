@@ -18,7 +18,7 @@ with subjects as (
 
 totals as (
     select year, subject_id, total_score
-    from {{ ref('int_bonuses') }}
+    from {{ ref('int_total_scores') }}
 ),
 
 tax_per_mu as (

@@ -21,7 +21,7 @@ applied as (
 
 findings as (
     select year, _row_number, source_feed, record_key, field_name, applied, not_applied_reason
-    from {{ ref('int_findings_applied') }}
+    from {{ ref('int_findings_reviewed') }}
 ),
 
 keys as (

@@ -38,7 +38,7 @@ indicator_scores as (
 ),
 
 bonuses as (
-    select * from {{ ref('int_bonuses') }}
+    select * from {{ ref('int_total_scores') }}
 ),
 
 grades as (

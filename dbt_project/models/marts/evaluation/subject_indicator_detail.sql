@@ -32,9 +32,9 @@ talent_versions as (
 ),
 
 bonuses as (
-    select int_bonuses.*, talent_versions.talent_version
-    from {{ ref('int_bonuses') }} as int_bonuses
-    left join talent_versions on talent_versions.year = int_bonuses.year
+    select int_total_scores.*, talent_versions.talent_version
+    from {{ ref('int_total_scores') }} as int_total_scores
+    left join talent_versions on talent_versions.year = int_total_scores.year
 ),
 
 bonus_rows as (
