@@ -3,7 +3,7 @@
     mujun run        generate (if needed), ingest, evaluate, audit and publish through Dagster
     mujun generate   write the synthetic departmental feeds
     mujun explain    one subject's evaluation, as a person would read it
-    mujun export     leader lists for publication (公示), CSV + XLSX
+    mujun export     leader lists for publication (公示), XLSX documents + CSV
     mujun status     what the warehouse holds: deliveries, rejects, grades
     mujun prepare    build the dbt manifest Dagster needs (CI, tests)
     mujun dev        the Dagster UI on the same asset graph
@@ -396,17 +396,6 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_export(args: argparse.Namespace) -> int:
-    _apply_paths(args)
-    from orchestration.export import export_leaders
-
-    with _read_connection(args) as con:
-        files = export_leaders(con, args.year, Path(args.out))
-    for f in files:
-        print(f)
-    return 0
-
-
 # --------------------------------------------------------------------------- dev / docs
 def cmd_dev(args: argparse.Namespace) -> int:
     _apply_paths(args)
@@ -492,13 +481,9 @@ def build_parser() -> argparse.ArgumentParser:
     paths(sp, feeds=False)
     sp.set_defaults(func=cmd_status)
 
-    sp = sub.add_parser("export", help="export leader lists for publication (公示)")
-    sp.add_argument("what", choices=["leaders"])
-    sp.add_argument("--year", type=int, required=True)
-    sp.add_argument("--out", required=True, help="output folder for CSV and XLSX files")
-    sp.add_argument("--db")
-    paths(sp, feeds=False)
-    sp.set_defaults(func=cmd_export)
+    from orchestration import export
+
+    export.add_parser(sub, paths)
 
     sp = sub.add_parser("prepare", help="build the dbt manifest (run before tests or dagster)")
     paths(sp, feeds=False)
