@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -161,12 +162,12 @@ def test_publication_seed_gives_office_and_period():
 def test_worklist_chinese_fields_numbers_and_town_name_in_file(tmp_path):
     records = pd.DataFrame({
         "year": 2021, "town_code": "330109001", "subject_id": ["91330109000000001A", "91330109000000002B"],
-        "subject_name": ["甲公司", "乙公司"], "uscc": ["91330109000000001A", "91330109000000009X"],
+        "subject_name": ["甲公司", "乙公司"], "uscc": ["91330109000000001A", "91330109205090695H"],
         "enterprise_name": ["甲公司", "丙公司"], "source_feed": ["stats_enterprise_annual", "hightech_certificates"],
         "record_key": ["91330109000000001A", "C-1"], "check": ["energy_ge_electricity", "certificate_valid_period"],
         "rule_id": "R-AUDIT-3", "label_zh": ["综合能耗不低于用电折标煤(吨标煤)", "证书有效期合理"],
         "field": ["energy_tce", "valid_to"], "passed": [False, True], "observed_value": ["233.096", "3"],
-        "expected": ["≥ 238", "[0, 3]"]})
+        "expected": ["≥ electricity_tce = 238", "[0, 3]"]})
     sample = records[["year", "town_code", "subject_id"]]
     (path,) = worklists.write_worklists(records, sample, tmp_path, town_names={"330109001": "城厢街道"},
                                         issued_on=ISSUED)
@@ -179,7 +180,9 @@ def test_worklist_chinese_fields_numbers_and_town_name_in_file(tmp_path):
     assert [r["数据来源"].value for r in rows] == ["企业年度统计", "国家高新技术企业"]
     assert [r["核查字段"].value for r in rows] == ["综合能源消费量(吨标准煤)", "有效期止"]
     assert rows[0]["上报值"].value == pytest.approx(233.096) and rows[0]["上报值"].data_type == "n"
+    assert rows[0]["期望"].value == "≥ 用电折标煤(吨标煤) = 238"
     assert [r["涉及企业名称"].value for r in rows] == [None, "丙公司"]      # shown only when not the subject
+    assert [r["涉及企业统一社会信用代码"].value for r in rows] == [None, "91330109205090695H"]
     assert len(h) == len(set(h))
     v = validations(ws)
     col = get_column_letter(h.index("核实值") + 1)
@@ -301,9 +304,9 @@ def test_worklists_name_the_town_and_speak_chinese(county_worklists):
         assert len(h) == len(set(h))
         rows = [{k: c for k, c in zip(h, r)} for r in data_rows(ws)]
         for r in rows:
-            for col in ("数据来源", "核查字段"):
+            for col in ("数据来源", "核查字段", "期望"):
                 v = r[col].value
-                assert v is None or not any("a" <= ch <= "z" for ch in v), f"{f.name}: {col} {v!r}"
+                assert v is None or not re.search(r"[a-z_]{3,}", v), f"{f.name}: {col} {v!r}"
         assert_print_setup(ws, ncols=len(h), nrows=len(rows))
 
 

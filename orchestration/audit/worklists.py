@@ -57,6 +57,16 @@ HEADERS = {c: h for c, h, _ in COLUMNS}
 ENTRY_BY_KIND = {fc.DECIMAL: D.ENTRY_DECIMAL, fc.INTEGER: D.ENTRY_INTEGER, fc.DATE: D.ENTRY_DATE,
                  fc.MONTH: D.ENTRY_DATE, fc.BOOL: D.ENTRY_BOOL}
 
+# Warehouse columns named in 期望 by the pair checks (gx_runner._expected), in the town's words.
+EXPECTED_TERMS = {
+    "output_industry_wan": "工业总产值(万元)",
+    "electricity_tce": "用电折标煤(吨标煤)",
+    "town_area_min_mu": "镇街合理区间下限(亩)",
+    "town_area_max_mu": "镇街合理区间上限(亩)",
+    "true": "是",
+    "false": "否",
+}
+_TERM = re.compile(r"\b(" + "|".join(map(re.escape, EXPECTED_TERMS)) + r")\b")
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 
 
@@ -109,6 +119,11 @@ def as_number(value):
     return value
 
 
+def expected_zh(text):
+    """≥ electricity_tce = 238.177 → ≥ 用电折标煤(吨标煤) = 238.177"""
+    return _TERM.sub(lambda m: EXPECTED_TERMS[m.group(1)], text) if isinstance(text, str) else text
+
+
 def worklist_table(records: pd.DataFrame, sample: pd.DataFrame) -> pd.DataFrame:
     """Every worklist row of the audit at once (columns year, town_code, passed + COLUMNS), failed
     checks first within a town; a sampled subject without a record to cross-check gets one row."""
@@ -139,6 +154,7 @@ def worklist_table(records: pd.DataFrame, sample: pd.DataFrame) -> pd.DataFrame:
     rec["field_zh"] = [field_zh(f, c) for f, c in zip(rec["source_feed"], rec["field"])]
     rec["entry"] = [entry_kind(f, c) for f, c in zip(rec["source_feed"], rec["field"])]
     rec["observed_value"] = rec["observed_value"].map(as_number)
+    rec["expected"] = rec["expected"].map(expected_zh)
     for c in ("verified_value", "verified_on", "remark"):
         rec[c] = None
     out = rec[[c for c, _, _ in COLUMNS] + ["entry"]].astype(object)
