@@ -59,7 +59,9 @@ FIRST_DATA_ROW = HEADER_ROW + 1
 
 HIGHLIGHT_FILL = "#FFC7CE"    # Excel's "light red fill" of conditional formatting: a failed check
 MAX_WIDTH = 100               # widths beyond this wrap (a column wider than a landscape page is no use)
-HEADER_WRAP_WIDTH = 16        # a long header wraps onto two lines rather than widening its column
+HEADER_WRAP_WIDTH = 8         # a long header wraps onto more lines rather than widening its column:
+                              # the page is fit to width, so every unit saved enlarges the print
+LINE_HEIGHT = 15              # points per line of an 11-point text
 A4 = 9                        # xlsxwriter paper index
 
 
@@ -254,8 +256,6 @@ def write_document(path: Path | str, doc: Document) -> Path:
     for c, col in enumerate(doc.columns):
         ws.write_string(HEADER_ROW, c, col.header, header_fmt)
         widths.append(min(display_width(col.header), HEADER_WRAP_WIDTH))
-    if any(display_width(col.header) > HEADER_WRAP_WIDTH for col in doc.columns):
-        ws.set_row(HEADER_ROW, 32)              # two lines of a wrapped header
 
     for i, row in enumerate(doc.rows):
         if len(row) != ncols:
@@ -268,9 +268,12 @@ def write_document(path: Path | str, doc: Document) -> Path:
             widths[c] = max(widths[c], max((display_width(line) for line in shown(value, col.kind).split("\n")),
                                            default=0))
 
+    header_lines = 1
     for c, col in enumerate(doc.columns):
         ws.set_column(c, c, min(widths[c] + 2, MAX_WIDTH))
         _validate(ws, c, col, entries[c])
+        header_lines = max(header_lines, -(-display_width(col.header) // max(widths[c], 1)))
+    ws.set_row(HEADER_ROW, LINE_HEIGHT * header_lines + 4)   # Excel does not grow a row for wrapped text
 
     last_row = FIRST_DATA_ROW + nrows - 1 if nrows else HEADER_ROW
     ws.autofilter(HEADER_ROW, 0, last_row, last_col)
