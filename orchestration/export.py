@@ -192,12 +192,12 @@ def _write_csv(path: Path, headers: list[str], rows: list[list]) -> None:
 
 def _write_xlsx(path: Path, title: str, headers: list[str], columns: list[str], rows: list[list],
                 kinds: list[str] | None = None, office: str = "", issued_on: dt.date | None = None,
-                note: str = "") -> Path:
-    """One leader list as a 公示 document (orchestration.documents)."""
+                note: str = "", sheet_name: str = "名单") -> Path:
+    """One leader list as a 公示 document (orchestration.documents); `columns` are the mart columns
+    of the headers (the CSV and the XLSX share them)."""
     kinds = kinds or [D.TEXT] * len(headers)
     doc = D.Document(title=title, office=office, issued_on=issued_on or dt.date.today(), note=note,
-                     columns=[D.Column(h, k) for h, k in zip(headers, kinds)], rows=rows,
-                     sheet_name=title.split("年度", 1)[-1].replace("浙江省", "").replace("（公示）", ""))
+                     columns=[D.Column(h, k) for h, k in zip(headers, kinds)], rows=rows, sheet_name=sheet_name)
     return D.write_document(path, doc)
 
 
@@ -236,7 +236,7 @@ def export_leaders(con: duckdb.DuckDBPyConnection, year: int, out_dir: Path,
         headers = [f.header for f in fields]
         try:
             _write_xlsx(xlsx_path, document_title(year, lst), headers, [f.column for f in fields], values,
-                        [f.kind for f in fields], office.name, issued_on, note)
+                        [f.kind for f in fields], office.name, issued_on, note, sheet_name=lst.name_zh)
             _write_csv(csv_path, headers, values)
         except D.DocumentError as exc:
             raise ExportError(str(exc)) from None

@@ -10,6 +10,8 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass
 
+import duckdb
+
 from orchestration import settings
 
 
@@ -32,7 +34,7 @@ def seed_rows(con, name: str) -> list[dict]:
     if con is not None:
         try:
             cur = con.execute(f'select * from reference."{name}" order by rowid')
-        except Exception:       # duckdb.CatalogException / BinderException: no copy in this database
+        except duckdb.Error:    # CatalogException: no copy in this database
             pass
         else:
             cols = [d[0] for d in cur.description]
