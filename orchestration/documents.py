@@ -25,6 +25,7 @@ text when someone edits the cell.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import os
 import unicodedata
 from collections.abc import Sequence
@@ -185,7 +186,7 @@ class _Formats:
 
 
 def _write_cell(ws, r: int, c: int, value, fmt) -> None:
-    if value is None or (isinstance(value, float) and value != value):
+    if value is None or (isinstance(value, float) and math.isnan(value)):
         ws.write_blank(r, c, None, fmt)
     elif isinstance(value, str):
         # a CR would be stored as _x000D_, which not every reader turns back: store LF
