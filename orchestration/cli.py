@@ -3,7 +3,7 @@
     mujun run        generate (if needed), ingest, evaluate, audit and publish through Dagster
     mujun generate   write the synthetic departmental feeds
     mujun explain    one subject's evaluation, as a person would read it
-    mujun export     leader lists for publication (公示), CSV + XLSX
+    mujun export     leader lists for publication (公示), XLSX documents + CSV
     mujun report     the yearly HTML report (charts, leader lists, gates), opens offline
     mujun profile    one subject's profile (企业画像) over all years, text or HTML
     mujun status     what the warehouse holds: deliveries, rejects, grades
@@ -401,19 +401,6 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_export(args: argparse.Namespace) -> int:
-    _apply_paths(args)
-    from orchestration.export import export_leaders
-    from orchestration.remediation_export import export_remediation
-
-    with _read_connection(args) as con:
-        export = export_remediation if args.what == "remediation" else export_leaders
-        files = export(con, args.year, Path(args.out))
-    for f in files:
-        print(f)
-    return 0
-
-
 # --------------------------------------------------------------------------- dev / docs
 def cmd_dev(args: argparse.Namespace) -> int:
     _apply_paths(args)
@@ -499,13 +486,9 @@ def build_parser() -> argparse.ArgumentParser:
     paths(sp, feeds=False)
     sp.set_defaults(func=cmd_status)
 
-    sp = sub.add_parser("export", help="export leader lists for publication (公示), or the remediation list per town")
-    sp.add_argument("what", choices=["leaders", "remediation"])
-    sp.add_argument("--year", type=int, required=True)
-    sp.add_argument("--out", required=True, help="output folder for CSV and XLSX files")
-    sp.add_argument("--db")
-    paths(sp, feeds=False)
-    sp.set_defaults(func=cmd_export)
+    from orchestration import export
+
+    export.add_parser(sub, paths)
 
     from orchestration import stage_command, whatif
     from orchestration.report import commands as report_commands

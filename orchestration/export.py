@@ -1,7 +1,6 @@
-"""Publication export of the leader lists (领跑者名单公示), rules.md §6, [S1] §三(三)(四).
+"""`mujun export leaders`: the leader lists (领跑者名单) as 公示 documents, rules.md §6, [S1] §三(三)(四).
 
-`export_leaders(con, year, out_dir)` writes one file pair per list — CSV (UTF-8 with BOM, so that
-Excel on a Chinese Windows opens it correctly) and XLSX (openpyxl) — with Chinese headers:
+`export_leaders(con, year, out_dir)` writes one file pair per list that has leaders in the year:
 
     leaders_<year>_manufacturing.csv / .xlsx        制造业亩均效益领跑企业
     leaders_<year>_services.csv / .xlsx             服务业亩均效益领跑企业
@@ -11,214 +10,285 @@ Excel on a Chinese Windows opens it correctly) and XLSX (openpyxl) — with Chin
     leaders_<year>_micro_park.csv / .xlsx           亩均效益领跑小微企业园
     leaders_<year>_county.csv / .xlsx               "亩均论英雄"改革领跑县(市、区)
 
-It reads only the public marts (marts.leaderboard_enterprises / _parks / _counties), so it works on
-the analysts' published copy as well as on the pipeline warehouse. The indicator columns shown for
-each list are the list's scored indicators (reference.leader_indicators when that seed is in the
-database, else the DEFAULT sets of rules.md §6). A list with no leaders in the year still gets
-its file pair (header only), so a missing list is visible rather than silently absent.
-Numbers are rounded for publication only (the marts keep full precision): scores and indicators to
-4 decimals, the two fractions (rd_intensity, hightech_share) to 6; ids are text (Excel keeps the
-USCC's letters and leading digits).
-Every text cell is spreadsheet-safe and masked for person ids (orchestration.spreadsheet): a company
-name such as ``=HYPERLINK(...)`` is text in the XLSX and ``'=HYPERLINK(...)`` in the CSV.
+The XLSX is the document an office prints and posts (orchestration.documents): title
+"2021年度浙江省制造业亩均效益领跑企业名单（公示）", issuing office, date and 公示 period from the seed
+publication (level province), Chinese headers, numbers formatted by unit. The CSV (UTF-8 with BOM,
+so that Excel on a Chinese Windows opens it) carries the same columns as data, for re-use.
+
+Everything shown is read from the database, so the export works on the analysts' published copy as
+well as on the pipeline warehouse: the lists from marts.leaderboard_*, their Chinese names from the
+seed leader_lists, each list's indicator columns (name, unit, order) from the seed leader_indicators.
+A list without leaders in the year gets no file and a line on stderr; a year without any leader list
+is an error (exit 1), as is an output folder that cannot be written.
+Numbers are rounded for the CSV only (the marts keep full precision; the XLSX shows 2 decimals or a
+percentage): scores and indicators to 4 decimals, ratios to 6. Ids are text (Excel keeps the USCC's
+letters and leading digits). Every text cell is spreadsheet-safe and masked for person ids
+(orchestration.spreadsheet): a name such as ``=HYPERLINK(...)`` is text in the XLSX and
+``'=HYPERLINK(...)`` in the CSV.
 """
 from __future__ import annotations
 
+import argparse
 import csv
+import datetime as dt
+import re
+import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
-from orchestration.spreadsheet import csv_cell, make_text_cells, xlsx_value
+from orchestration import documents as D
+from orchestration import issuing
+from orchestration.spreadsheet import csv_cell
 
-# list_code → (title, kind). Order = publication order of [S1] §二(一)-(七) as the files are listed.
-LISTS: dict[str, tuple[str, str]] = {
-    "manufacturing": ("制造业亩均效益领跑企业", "enterprise"),
-    "services": ("服务业亩均效益领跑企业", "enterprise"),
-    "characteristic_town": ("亩均效益领跑特色小镇", "park"),
-    "development_zone": ("亩均效益领跑经济开发区", "park"),
-    "high_tech_zone": ("亩均效益领跑高新区", "park"),
-    "micro_park": ("亩均效益领跑小微企业园", "park"),
-    "county": ("“亩均论英雄”改革领跑县(市、区)", "county"),
-}
 
-# Chinese header of every indicator column the marts carry.
-INDICATOR_HEADERS: dict[str, str] = {
-    "tax_per_mu": "亩均税收(万元/亩)",
-    "value_added_per_mu": "亩均增加值(万元/亩)",
-    "labour_productivity": "全员劳动生产率(万元/人)",
-    "energy_productivity": "单位能耗增加值(万元/吨标准煤)",
-    "emission_productivity": "单位排放增加值(万元/当量)",
-    "rd_intensity": "R&D经费支出占营业收入比重",
-    "revenue_per_mu": "亩均营业收入(万元/亩)",
-    "tax_wan": "税收实际贡献(万元)",
-    "output_per_mu": "亩均产出(万元/亩)",
-    "output_per_employee": "单位从业人员产出(万元/人)",
-    "output_per_tce": "单位能耗产出(万元/吨标准煤)",
-    "investment_per_mu": "亩均有效投入(万元/亩)",
-    "factor_density": "高端要素集聚度(个/百亩)",
-    "patents_per_10k_employees": "每万人从业人员发明专利拥有量(件)",
-    "hightech_value_added_per_mu": "亩均高新技术产业增加值(万元/亩)",
-    "cultivated_enterprises": "企业培育(新升规企业数)",
-    "hightech_share": "高新技术企业占比",
-}
+@dataclass(frozen=True)
+class Field:
+    column: str        # mart column
+    header: str        # Chinese header
+    kind: str          # documents kind (number format in the XLSX)
 
-# DEFAULT indicator sets (rules.md §6), used when reference.leader_indicators is not available.
-DEFAULT_INDICATORS: dict[str, list[str]] = {
-    "manufacturing": ["tax_per_mu", "value_added_per_mu", "labour_productivity",
-                      "energy_productivity", "emission_productivity", "rd_intensity"],
-    "services": ["tax_per_mu", "revenue_per_mu", "tax_wan"],
-    "characteristic_town": ["tax_per_mu", "output_per_mu", "output_per_employee",
-                            "investment_per_mu", "factor_density", "output_per_tce"],
-    "development_zone": ["tax_per_mu", "value_added_per_mu", "labour_productivity", "rd_intensity",
-                         "energy_productivity"],
-    "high_tech_zone": ["patents_per_10k_employees", "hightech_value_added_per_mu", "tax_per_mu",
-                       "value_added_per_mu", "energy_productivity"],
-    "micro_park": ["tax_per_mu", "output_per_mu", "cultivated_enterprises", "hightech_share"],
-}
 
-ENTERPRISE_COLUMNS = [
-    ("rank", "排名"),
-    ("sector_name", "行业"),
-    ("sector_rank", "行业内排名"),
-    ("subject_id", "统一社会信用代码"),
-    ("subject_name", "企业名称"),
-    ("county_name", "县(市、区)"),
-    ("county_code", "县(市、区)代码"),
-    ("score", "得分"),
-    ("indicator_score", "指标得分"),
-    ("tilt_points", "倾斜加分"),
+class ExportError(Exception):
+    """Nothing to export, or the output cannot be written: the message says what and what to do."""
+
+
+ENTERPRISE_FIELDS = [
+    Field("rank", "排名", D.INTEGER),
+    Field("sector_name", "行业", D.TEXT),
+    Field("sector_rank", "行业内排名", D.INTEGER),
+    Field("subject_id", "统一社会信用代码", D.ID),
+    Field("subject_name", "企业名称", D.TEXT),
+    Field("county_name", "县(市、区)", D.TEXT),
+    Field("county_code", "县(市、区)代码", D.ID),
+    Field("score", "得分", D.SCORE),
+    Field("indicator_score", "指标得分", D.SCORE),
+    Field("tilt_points", "倾斜加分", D.SCORE),
 ]
-ENTERPRISE_TAIL = [("group_root_uscc", "所属集团最终母公司统一社会信用代码")]
+ENTERPRISE_TAIL = [Field("group_root_uscc", "所属集团最终母公司统一社会信用代码", D.ID)]
 
-PARK_COLUMNS = [
-    ("rank", "排名"),
-    ("park_class_name", "类别"),
-    ("class_rank", "类别内排名"),
-    ("park_id", "园区编号"),
-    ("park_name", "园区名称"),
-    ("county_name", "县(市、区)"),
-    ("county_code", "县(市、区)代码"),
-    ("score", "得分"),
-    ("indicator_score", "指标得分"),
-    ("tilt_points", "倾斜加分"),
+PARK_FIELDS = [
+    Field("rank", "排名", D.INTEGER),
+    Field("park_class_name", "类别", D.TEXT),
+    Field("class_rank", "类别内排名", D.INTEGER),
+    Field("park_id", "园区编号", D.ID),
+    Field("park_name", "园区名称", D.TEXT),
+    Field("county_name", "县(市、区)", D.TEXT),
+    Field("county_code", "县(市、区)代码", D.ID),
+    Field("score", "得分", D.SCORE),
+    Field("indicator_score", "指标得分", D.SCORE),
+    Field("tilt_points", "倾斜加分", D.SCORE),
 ]
-PARK_TAIL = [("area_mu", "面积(亩)"), ("members", "入驻企业数")]
+PARK_TAIL = [Field("area_mu", "面积(亩)", D.AMOUNT), Field("members", "入驻企业数", D.INTEGER)]
 
-COUNTY_COLUMNS = [
-    ("county_code", "县(市、区)代码"),
-    ("county_name", "县(市、区)"),
-    ("city_name", "设区市"),
-    ("in_26_counties", "26个加快发展县"),
-    ("tax_per_mu", "亩均税收(万元/亩)"),
-    ("value_added_per_mu", "亩均增加值(万元/亩)"),
-    ("subjects", "参评主体数"),
+COUNTY_FIELDS = [
+    Field("county_code", "县(市、区)代码", D.ID),
+    Field("county_name", "县(市、区)", D.TEXT),
+    Field("city_name", "设区市", D.TEXT),
+    Field("in_26_counties", "26个加快发展县", D.TEXT),
+    Field("tax_per_mu", "亩均税收(万元/亩)", D.AMOUNT),
+    Field("value_added_per_mu", "亩均增加值(万元/亩)", D.AMOUNT),
+    Field("subjects", "参评主体数", D.INTEGER),
 ]
+COUNTY_REMARK = Field("remark", "备注", D.TEXT)     # not a mart column: set by LeaderList.rows
+# The county list is the province's 督查激励 list ([S1] §三(三)) shown with each county's aggregate
+# indicators, but a warehouse holds the evaluation of its own county (or city) only: a listed county
+# without graded subjects here has no indicators, which is not "0 subjects evaluated".
+NO_COUNTY_DATA = "本库无该县(市、区)亩均效益评价数据，指标未列示"
 
-FRACTION_COLUMNS = {"rd_intensity", "hightech_share"}
-TEXT_COLUMNS = {"subject_id", "county_code", "park_id", "group_root_uscc"}
-
-
-def _list_indicators(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
-    """The scored indicators per list from the seed when present, else the DEFAULT sets."""
-    try:
-        rows = con.execute(
-            "select list_code, indicator from reference.leader_indicators order by list_code, indicator"
-        ).fetchall()
-    except duckdb.Error:
-        return DEFAULT_INDICATORS
-    found: dict[str, list[str]] = {}
-    for list_code, indicator in rows:
-        if indicator in INDICATOR_HEADERS:
-            found.setdefault(list_code, []).append(indicator)
-    # keep the DEFAULT (publication) order for indicators the seed lists, then any others
-    ordered: dict[str, list[str]] = {}
-    for list_code, inds in found.items():
-        default = DEFAULT_INDICATORS.get(list_code, [])
-        ordered[list_code] = [i for i in default if i in inds] + [i for i in inds if i not in default]
-    return ordered or DEFAULT_INDICATORS
+RATIO_UNIT = "ratio"           # leader_indicators.unit of a fraction (shown as a percentage)
+COUNT_UNITS = ("家", "个", "件")  # whole counts (企业培育: 家); 件/万人 is a rate, not a count
 
 
-def _columns(list_code: str, kind: str, indicators: dict[str, list[str]]) -> list[tuple[str, str]]:
-    if kind == "county":
-        return COUNTY_COLUMNS
-    inds = [(i, INDICATOR_HEADERS[i]) for i in indicators.get(list_code, DEFAULT_INDICATORS[list_code])]
-    if kind == "enterprise":
-        return ENTERPRISE_COLUMNS + inds + ENTERPRISE_TAIL
-    return PARK_COLUMNS + inds + PARK_TAIL
+def indicator_field(indicator: str, name_zh: str, unit: str | None) -> Field:
+    """The column of one scored indicator, header and number format from its seed row."""
+    if unit == RATIO_UNIT:
+        return Field(indicator, name_zh, D.RATIO)
+    kind = D.INTEGER if unit in COUNT_UNITS else D.AMOUNT
+    return Field(indicator, f"{name_zh}({unit})" if unit else name_zh, kind)
 
 
-def _query(list_code: str, kind: str, cols: list[tuple[str, str]]) -> str:
-    select = ", ".join(f'"{c}"' for c, _ in cols)
-    if kind == "enterprise":
-        return (f"select {select} from marts.leaderboard_enterprises "
-                f"where year = ? and list = '{list_code}' order by rank")
-    if kind == "park":
-        return (f"select {select} from marts.leaderboard_parks "
-                f"where year = ? and park_type = '{list_code}' order by rank")
-    return f"select {select} from marts.leaderboard_counties where year = ? order by county_code"
+@dataclass(frozen=True)
+class LeaderList:
+    code: str
+    kind: str            # enterprise / park / county
+    name_zh: str         # 制造业亩均效益领跑企业
+    indicators: tuple[Field, ...]
+
+    @property
+    def fields(self) -> list[Field]:
+        if self.kind == "county":
+            return COUNTY_FIELDS + [COUNTY_REMARK]
+        if self.kind == "enterprise":
+            return ENTERPRISE_FIELDS + list(self.indicators) + ENTERPRISE_TAIL
+        return PARK_FIELDS + list(self.indicators) + PARK_TAIL
+
+    def rows(self, con: duckdb.DuckDBPyConnection, year: int) -> list[list]:
+        if self.kind == "county":
+            return [_county_row(r) for r in self._select(con, year, COUNTY_FIELDS)]
+        return [list(r) for r in self._select(con, year, self.fields)]
+
+    def _select(self, con: duckdb.DuckDBPyConnection, year: int, fields: list[Field]) -> list[tuple]:
+        select = ", ".join(f'"{f.column}"' for f in fields)
+        if self.kind == "enterprise":
+            sql, params = (f"select {select} from marts.leaderboard_enterprises where year = ? and list = ? "
+                           "order by rank"), [year, self.code]
+        elif self.kind == "park":
+            sql, params = (f"select {select} from marts.leaderboard_parks where year = ? and park_type = ? "
+                           "order by rank"), [year, self.code]
+        else:
+            sql, params = f"select {select} from marts.leaderboard_counties where year = ? order by county_code", [year]
+        return con.execute(sql, params).fetchall()
 
 
-def _cell(column: str, value):
+def _county_row(row: tuple) -> list:
+    """A listed county without graded subjects in this warehouse: no count, no indicators, a remark."""
+    values = dict(zip([f.column for f in COUNTY_FIELDS], row))
+    if not values["subjects"]:
+        values["subjects"] = None
+        return list(values.values()) + [NO_COUNTY_DATA]
+    return list(values.values()) + [None]
+
+
+def leader_lists(con: duckdb.DuckDBPyConnection) -> list[LeaderList]:
+    """The lists in publication order with their scored indicators (seeds leader_lists and
+    leader_indicators; the indicator order is the seed's row order, as dbt loaded it)."""
+    lists = issuing.seed_rows(con, "leader_lists")
+    inds: dict[str, list[Field]] = {}
+    for row in issuing.seed_rows(con, "leader_indicators"):
+        inds.setdefault(row["list_code"], []).append(
+            indicator_field(row["indicator"], row["name_zh"], row.get("unit")))
+    return [LeaderList(r["list_code"], r["list_kind"], r["name_zh"], tuple(inds.get(r["list_code"], ())))
+            for r in lists]
+
+
+def document_title(year: int, lst: LeaderList) -> str:
+    """2021年度浙江省制造业亩均效益领跑企业名单（公示）; the seed's straight quotes ("亩均论英雄")
+    are printed as Chinese quotes (“亩均论英雄”)."""
+    name = re.sub(r'"([^"]*)"', r"“\1”", lst.name_zh)
+    return f"{int(year)}年度浙江省{name}名单（公示）"
+
+
+def _csv_value(f: Field, value):
     if value is None:
         return None
-    if column == "in_26_counties":
+    if f.column == "in_26_counties":
         return "是" if value else "否"
-    if column in TEXT_COLUMNS:
+    if f.kind == D.ID:
         return str(value)
     if isinstance(value, float):
-        return round(value, 6 if column in FRACTION_COLUMNS else 4)
+        return round(value, 6 if f.kind == D.RATIO else 4)
     return value
 
 
 def _write_csv(path: Path, headers: list[str], rows: list[list]) -> None:
-    with open(path, "w", encoding="utf-8-sig", newline="") as f:
-        w = csv.writer(f)
+    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+        w = csv.writer(fh)
         w.writerow(headers)
         for r in rows:
             w.writerow([csv_cell(v) for v in r])
 
 
-def _write_xlsx(path: Path, title: str, headers: list[str], columns: list[str], rows: list[list]) -> None:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = title[:31].replace("/", "、")
-    ws.append(headers)
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-    for r in rows:
-        ws.append([xlsx_value(v) for v in r])
-    make_text_cells(ws)
-    for idx, (column, header) in enumerate(zip(columns, headers), start=1):
-        letter = get_column_letter(idx)
-        if column in TEXT_COLUMNS:
-            for cell in ws[letter][1:]:
-                cell.number_format = "@"
-        width = max([len(header) * 2] + [len(str(c.value)) for c in ws[letter][1:] if c.value is not None])
-        ws.column_dimensions[letter].width = min(max(width + 2, 8), 60)
-    ws.freeze_panes = "A2"
-    wb.save(path)
+def _write_xlsx(path: Path, title: str, headers: list[str], columns: list[str], rows: list[list],
+                kinds: list[str] | None = None, office: str = "", issued_on: dt.date | None = None,
+                note: str = "", sheet_name: str = "名单") -> Path:
+    """One leader list as a 公示 document (orchestration.documents); `columns` are the mart columns
+    of the headers (the CSV and the XLSX share them)."""
+    kinds = kinds or [D.TEXT] * len(headers)
+    doc = D.Document(title=title, office=office, issued_on=issued_on or dt.date.today(), note=note,
+                     columns=[D.Column(h, k) for h, k in zip(headers, kinds)], rows=rows, sheet_name=sheet_name)
+    return D.write_document(path, doc)
 
 
-def export_leaders(con: duckdb.DuckDBPyConnection, year: int, out_dir: Path) -> list[Path]:
-    """Write every leader list of `year` as CSV (UTF-8 BOM) and XLSX; return the written paths."""
+def export_leaders(con: duckdb.DuckDBPyConnection, year: int, out_dir: Path,
+                   issued_on: dt.date | None = None, warn=None) -> list[Path]:
+    """Write every non-empty leader list of `year` as CSV and XLSX; return the written paths.
+    Raises ExportError when the year has no leaders at all or out_dir cannot be written."""
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    indicators = _list_indicators(con)
+    issued_on = issued_on or dt.date.today()
+    office = issuing.office(con, "province")
+    note = D.publicity_note(issued_on, office.publicity_days)
+    warn = warn or (lambda msg: print(msg, file=sys.stderr))
+    year = int(year)
+    plans, empty = [], []
+    for lst in leader_lists(con):
+        rows = lst.rows(con, year)
+        (plans if rows else empty).append((lst, lst.fields, rows))
+    if not plans:
+        years = sorted({y for (y,) in con.execute(
+            "select distinct year from marts.leaderboard_enterprises union "
+            "select distinct year from marts.leaderboard_parks union "
+            "select distinct year from marts.leaderboard_counties").fetchall()})
+        raise ExportError(f"no leader list has leaders in {year}, nothing exported; years with leader lists: "
+                          f"{', '.join(map(str, years)) or 'none (run `mujun run` first)'}")
+    for lst, _, _ in empty:
+        warn(f"mujun export: no {lst.name_zh} in {year}: leaders_{year}_{lst.code} not written")
+    try:
+        D.ensure_folder(out_dir)
+    except D.DocumentError as exc:
+        raise ExportError(str(exc)) from None
     written: list[Path] = []
-    for list_code, (title, kind) in LISTS.items():
-        cols = _columns(list_code, kind, indicators)
-        columns = [c for c, _ in cols]
-        headers = [h for _, h in cols]
-        rows = [[_cell(c, v) for c, v in zip(columns, row)]
-                for row in con.execute(_query(list_code, kind, cols), [int(year)]).fetchall()]
-        stem = out_dir / f"leaders_{int(year)}_{list_code}"
+    for lst, fields, rows in plans:
+        values = [[_csv_value(f, v) for f, v in zip(fields, row)] for row in rows]
+        stem = out_dir / f"leaders_{year}_{lst.code}"
         csv_path, xlsx_path = stem.with_suffix(".csv"), stem.with_suffix(".xlsx")
-        _write_csv(csv_path, headers, rows)
-        _write_xlsx(xlsx_path, title, headers, columns, rows)
+        headers = [f.header for f in fields]
+        try:
+            _write_xlsx(xlsx_path, document_title(year, lst), headers, [f.column for f in fields], values,
+                        [f.kind for f in fields], office.name, issued_on, note, sheet_name=lst.name_zh)
+            _write_csv(csv_path, headers, values)
+        except D.DocumentError as exc:
+            raise ExportError(str(exc)) from None
+        except OSError as exc:
+            raise ExportError(f"cannot write {csv_path}: {exc.strerror or exc}; "
+                              f"choose another folder (--out) or fix its permissions") from None
         written += [csv_path, xlsx_path]
     return written
+
+
+# --------------------------------------------------------------------------- CLI
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date YYYY-MM-DD: {text!r}") from None
+
+
+def add_parser(sub, paths) -> None:
+    sp = sub.add_parser("export", help="export leader lists for publication (公示), or the remediation list per town",
+                        description="Write the year's leader lists as 公示 documents: one XLSX (title, issuing "
+                                    "office, date and 公示 period from seeds/policy/publication.csv; A4 landscape) "
+                                    "and one CSV (UTF-8 with BOM) per list that has leaders. `remediation` writes the 低效整治 "
+                                    "list (marts.remediation_list) as one XLSX per town.")
+    sp.add_argument("what", choices=["leaders", "remediation"],
+                    help="leaders: the leader lists (公示); remediation: the D-grade remediation list per town")
+    sp.add_argument("--year", type=int, required=True, help="data year of the lists, e.g. 2021")
+    sp.add_argument("--out", required=True, help="output folder for the XLSX and CSV files (created if missing)")
+    sp.add_argument("--date", type=_date, help="issue date printed on the documents, YYYY-MM-DD (default today); "
+                                               "the 公示 period starts on it")
+    sp.add_argument("--db", help="DuckDB file to read (default: published file, else warehouse)")
+    paths(sp, feeds=False)
+    sp.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from orchestration.cli import _apply_paths, _read_connection
+
+    _apply_paths(args)
+    with _read_connection(args) as con:
+        try:
+            if args.what == "remediation":
+                from orchestration.remediation_export import RemediationExportError, export_remediation
+                try:
+                    files = export_remediation(con, args.year, Path(args.out), issued_on=args.date)
+                except RemediationExportError as exc:
+                    raise ExportError(str(exc)) from None
+            else:
+                files = export_leaders(con, args.year, Path(args.out), issued_on=args.date)
+        except ExportError as exc:
+            print(f"mujun export: {exc}", file=sys.stderr)
+            return 1
+    for f in files:
+        print(f)
+    return 0

@@ -8,76 +8,88 @@ It reads only the public mart, so it works on the published copy as on the wareh
 """
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
-from orchestration.spreadsheet import make_text_cells, xlsx_value
+from orchestration import documents as D
+from orchestration import issuing
 
-# (key in marts.remediation_list, Chinese header, unit or "")
+# (key in marts.remediation_list, Chinese header, document kind)
 COLUMNS: list[tuple[str, str, str]] = [
-    ("follow_up_order", "序号", ""),
-    ("subject_id", "统一社会信用代码/评价主体", ""),
-    ("subject_name", "企业名称", ""),
-    ("category", "评价类别", ""),
-    ("consecutive_d_years", "连续D类年数", "年"),
-    ("total_score", "综合得分", "分"),
-    ("tax_per_mu", "亩均税收", "万元/亩"),
-    ("area_mu", "用地面积", "亩"),
-    ("shortfall_1_indicator", "差距最大指标", ""),
-    ("shortfall_1_value", "该指标值", ""),
-    ("shortfall_1_benchmark", "该指标基准值", ""),
-    ("shortfall_1_gap_share", "低于基准比例", ""),
-    ("shortfall_2_indicator", "差距第二指标", ""),
-    ("shortfall_2_gap_share", "第二指标低于基准比例", ""),
-    ("shortfall_3_indicator", "差距第三指标", ""),
-    ("shortfall_3_gap_share", "第三指标低于基准比例", ""),
-    ("grade_rules_text", "等级调整规则", ""),
+    ("follow_up_order", "序号", D.INTEGER),
+    ("subject_id", "统一社会信用代码/评价主体", D.ID),
+    ("subject_name", "企业名称", D.TEXT),
+    ("category", "评价类别", D.TEXT),
+    ("consecutive_d_years", "连续D类年数(年)", D.INTEGER),
+    ("total_score", "综合得分(分)", D.SCORE),
+    ("tax_per_mu", "亩均税收(万元/亩)", D.AMOUNT),
+    ("area_mu", "用地面积(亩)", D.AMOUNT),
+    ("shortfall_1_indicator", "差距最大指标", D.TEXT),
+    ("shortfall_1_value", "该指标值", D.NUMBER),
+    ("shortfall_1_benchmark", "该指标基准值", D.NUMBER),
+    ("shortfall_1_gap_share", "低于基准比例", D.RATIO),
+    ("shortfall_2_indicator", "差距第二指标", D.TEXT),
+    ("shortfall_2_gap_share", "第二指标低于基准比例", D.RATIO),
+    ("shortfall_3_indicator", "差距第三指标", D.TEXT),
+    ("shortfall_3_gap_share", "第三指标低于基准比例", D.RATIO),
+    ("grade_rules_text", "等级调整规则", D.TEXT),
 ]
 
-INDICATOR_ZH = {
-    "tax_per_mu": "亩均税收", "value_added_per_mu": "亩均增加值", "energy_productivity": "单位能耗增加值",
-    "emission_productivity": "单位排放增加值", "labour_productivity": "全员劳动生产率",
-    "rd_intensity": "R&D经费支出占营业收入比重", "revenue_per_mu": "亩均营业收入", "tax_per_kwh": "单位电耗税收",
-}
 CATEGORY_ZH = {"industrial_above": "规上工业", "industrial_below": "规下工业", "services": "服务业"}
 
 
-def header(zh: str, unit: str) -> str:
-    return f"{zh}({unit})" if unit else zh
+class RemediationExportError(Exception):
+    """Nothing to export, or the folder cannot be written: the message says what to do."""
 
 
-def _cell(key: str, value):
+def _indicator_names(con) -> dict[str, str]:
+    """Chinese indicator names from the leader_indicators / weights seeds (one definition)."""
+    names = {}
+    for r in issuing.seed_rows(con, "leader_indicators"):
+        if r.get("indicator") and r.get("name_zh"):
+            names[r["indicator"]] = r["name_zh"]
+    return names
+
+
+def _cell(key: str, value, indicators: dict[str, str]):
     if key.endswith("_indicator") and value is not None:
-        return INDICATOR_ZH.get(value, value)
+        return indicators.get(value, value)
     if key == "category" and value is not None:
         return CATEGORY_ZH.get(value, value)
-    if isinstance(value, float):
-        return round(value, 6 if key.endswith("gap_share") else 4)
     return value
 
 
-def export_remediation(con, year: int, out_dir: Path | str) -> list[Path]:
-    """Write one XLSX per town of `year`'s remediation list; returns the files in town order."""
-    from openpyxl import Workbook
-
+def export_remediation(con, year: int, out_dir: Path | str, issued_on: dt.date | None = None) -> list[Path]:
+    """Write one 公示-formatted XLSX per town of `year`'s remediation list; returns the files in town order."""
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     keys = [k for k, _, _ in COLUMNS]
     rows = con.execute(
-        f"select town_code, {', '.join(keys)} from marts.remediation_list where year = ? "
+        f"select town_code, county_code, {', '.join(keys)} from marts.remediation_list where year = ? "
         "order by town_code, follow_up_order", [year]).fetchall()
-    by_town: dict[str, list[tuple]] = {}
-    for town, *values in rows:
-        by_town.setdefault(town or "unknown", []).append(tuple(values))
+    if not rows:
+        have = [r[0] for r in con.execute("select distinct year from marts.remediation_list order by 1").fetchall()]
+        raise RemediationExportError(
+            f"no D-grade subject in {year}: nothing exported; years with a remediation list: "
+            f"{', '.join(map(str, have)) or 'none'}")
+    try:
+        D.ensure_folder(out_dir)
+    except D.DocumentError as exc:
+        raise RemediationExportError(str(exc)) from None
+    indicators = _indicator_names(con)
+    by_town: dict[str, list[list]] = {}
+    county_of: dict[str, str] = {}
+    for town, county, *values in rows:
+        town = town or "unknown"
+        county_of[town] = county
+        by_town.setdefault(town, []).append([_cell(k, v, indicators) for k, v in zip(keys, values)])
+    issued_on = issued_on or dt.date.today()
     files = []
     for town, town_rows in by_town.items():
-        wb = Workbook()
-        ws = wb.active
-        ws.title = f"低效整治{year}"
-        ws.append([header(zh, unit) for _, zh, unit in COLUMNS])
-        for values in town_rows:
-            ws.append([xlsx_value(_cell(k, v)) for k, v in zip(keys, values)])
-        make_text_cells(ws)
-        path = out_dir / f"remediation_{year}_{town}.xlsx"
-        wb.save(path)
-        files.append(path)
+        office = issuing.office(con, "county", county_of[town])
+        doc = D.Document(
+            title=f"{year}年度亩均效益评价D类企业低效整治名单（镇街{town}）",
+            office=office.name, issued_on=issued_on,
+            note=f"共{len(town_rows)}家，按连续D类年数排序，请镇街逐户跟进整治",
+            columns=[D.Column(h, k) for _, h, k in COLUMNS], rows=town_rows, sheet_name=f"低效整治{year}")
+        files.append(D.write_document(out_dir / f"remediation_{year}_{town}.xlsx", doc))
     return files

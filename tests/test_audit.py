@@ -172,10 +172,10 @@ def test_reports_for_auditors(broken_audit):
     html = "".join(p.read_text(encoding="utf-8", errors="ignore")
                    for p in (d / "reports" / "data_docs" / "broken").rglob("*.html"))
     assert "cross_department" in html and "structural_tax_payments" in html
-    xlsx = d / "reports" / "worklists" / str(BROKEN) / f"{scenario.TOWN_BREAK}.xlsx"
+    (xlsx,) = (d / "reports" / "worklists" / str(BROKEN)).glob(f"{scenario.TOWN_BREAK}_*.xlsx")
     assert xlsx in out.worklists
-    wl = pd.read_excel(xlsx)
-    for h in ("镇街代码", "评价主体", "企业名称", "核查项目", "规则", "上报值", "期望", "校验结果", "核实值"):
+    wl = pd.read_excel(xlsx, header=2)                     # below the title and office rows
+    for h in ("评价主体", "主体名称", "核查项目", "规则", "上报值", "期望", "校验结果", "核实值", "核实日期"):
         assert h in wl.columns
     assert (wl["校验结果"] != "通过").sum() == 7
     assert wl.iloc[0]["校验结果"] != "通过"                    # failures first

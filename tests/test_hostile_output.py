@@ -35,6 +35,8 @@ pytestmark = pytest.mark.slow
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from hostile_dataset import FORMULA_NAMES, PERSON_IDS, make_hostile  # noqa: E402
 
+from orchestration.documents import HEADER_ROW  # noqa: E402
+
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -208,8 +210,8 @@ def test_leader_xlsx_has_no_live_formula(hostile_run):
 def test_leader_xlsx_keeps_numbers_numeric(hostile_run):
     wb = openpyxl.load_workbook(hostile_run["export"] / "leaders_2021_manufacturing.xlsx")
     ws = wb.worksheets[0]
-    header = [c.value for c in ws[1]]
-    score = [r[header.index("得分")] for r in ws.iter_rows(min_row=2)]
+    header = [c.value for c in ws[HEADER_ROW + 1]]                  # below the title and office rows
+    score = [r[header.index("得分")] for r in ws.iter_rows(min_row=HEADER_ROW + 2)]
     assert score and all(c.data_type == "n" and isinstance(c.value, (int, float)) for c in score)
 
 

@@ -485,6 +485,7 @@ def test_counties_as_listed(built):
 def test_export_writes_csv_with_bom_and_xlsx_with_chinese_headers(built):
     from openpyxl import load_workbook
 
+    from orchestration.documents import HEADER_ROW
     from orchestration.export import export_leaders
 
     con, out = built["con"], built["tmp"] / "export"
@@ -503,8 +504,8 @@ def test_export_writes_csv_with_bom_and_xlsx_with_chinese_headers(built):
     assert len(rows) == n + 1
     assert rows[1][header.index("排名")] == "1"
     ws = load_workbook(out / f"leaders_{Y}_manufacturing.xlsx").active
-    assert [c.value for c in ws[1]] == header
-    assert ws.max_row == n + 1
+    assert [c.value for c in ws[HEADER_ROW + 1]] == header          # below the title and office rows
+    assert ws.max_row == HEADER_ROW + 1 + n
     parks_header = next(csv.reader(open(out / f"leaders_{Y}_high_tech_zone.csv", encoding="utf-8-sig")))
     assert {"排名", "园区名称", "得分", "倾斜加分", "亩均高新技术产业增加值(万元/亩)"} <= set(parks_header)
     county_header = next(csv.reader(open(out / f"leaders_{Y}_county.csv", encoding="utf-8-sig")))

@@ -107,6 +107,16 @@ def test_export_remediation_per_town(wh, tmp_path):
     assert [f.name for f in files] == ["remediation_2021_330109001.xlsx"]
     ws = load_workbook(files[0]).active
     rows = list(ws.iter_rows(values_only=True))
-    assert rows[0][:5] == ("序号", "统一社会信用代码/评价主体", "企业名称", "评价类别", "连续D类年数(年)")
-    assert len(rows[0]) == len(COLUMNS)
-    assert len(rows) - 1 == len(_rows(wh, "select 1 from marts.remediation_list where year = 2021"))
+    # a 公示 document: title, issuing office and date, then the header row (orchestration.documents)
+    assert rows[0][0] == "2021年度亩均效益评价D类企业低效整治名单（镇街330109001）"
+    assert "办公室" in rows[1][0]
+    assert rows[2][:5] == ("序号", "统一社会信用代码/评价主体", "企业名称", "评价类别", "连续D类年数(年)")
+    assert len(rows[2]) == len(COLUMNS)
+    assert len(rows) - 3 == len(_rows(wh, "select 1 from marts.remediation_list where year = 2021"))
+    assert ws.page_setup.orientation == "landscape" and ws.print_title_rows == "3:3"
+    tax_col = [h for h in rows[2]].index("亩均税收(万元/亩)") + 1
+    assert ws.cell(row=4, column=tax_col).number_format == "#,##0.00"
+    # a year without D subjects exports nothing and says so
+    none = subprocess.run([str(BIN / "mujun"), "export", "remediation", "--year", "2001", "--db", str(wh),
+                           "--out", str(tmp_path / "none")], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert none.returncode == 1 and "nothing exported" in none.stderr

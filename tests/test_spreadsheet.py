@@ -7,7 +7,7 @@ import zipfile
 import openpyxl
 import pandas as pd
 
-from orchestration import export
+from orchestration import documents, export
 from orchestration.audit import worklists
 
 NAMES = ['=HYPERLINK("http://x","y")', "=1+1", "=cmd|' /C calc'!A0", "+1", "-1+2", "@SUM(A1)", "\t=2+2",
@@ -28,7 +28,7 @@ def test_export_writers_make_formulas_text_and_keep_numbers(tmp_path):
 
     assert not _formula_xml(tmp_path / "a.xlsx")
     ws = openpyxl.load_workbook(tmp_path / "a.xlsx").active
-    cells = list(ws.iter_rows(min_row=2))
+    cells = list(ws.iter_rows(min_row=documents.FIRST_DATA_ROW + 1))     # below title, office and headers
     assert [c[0].value for c in cells[:len(NAMES)]] == READ_BACK                 # kept verbatim, as text
     assert all(c[0].data_type == "s" and c[0].quotePrefix for c in cells[:len(NAMES)])
     assert all(c[1].data_type == "n" and c[1].value == -1.5 for c in cells[:len(NAMES)])
@@ -51,11 +51,11 @@ def test_worklists_make_formulas_text(tmp_path):
     (path,) = worklists.write_worklists(records, sample, tmp_path)
     assert not _formula_xml(path)
     ws = openpyxl.load_workbook(path).active
-    header = [c.value for c in ws[1]]
-    names = [r[header.index("主体名称")] for r in ws.iter_rows(min_row=2)]
+    header = [c.value for c in ws[documents.HEADER_ROW + 1]]
+    names = [r[header.index("主体名称")] for r in ws.iter_rows(min_row=documents.FIRST_DATA_ROW + 1)]
     assert sorted(c.value for c in names) == sorted(READ_BACK)
     assert all(c.data_type == "s" and c.quotePrefix for c in names)
-    observed = {r[header.index("上报值")].value for r in ws.iter_rows(min_row=2)}
+    observed = {r[header.index("上报值")].value for r in ws.iter_rows(min_row=documents.FIRST_DATA_ROW + 1)}
     assert "331126********311X" in observed and not any("19860930" in str(v) for v in observed)
 
 

@@ -1,47 +1,134 @@
-"""Audit worklists (核查清单) for auditors: one XLSX per year and town with Chinese headers.
+"""Audit worklists (核查清单): one XLSX document per year and town, for the town to verify on site.
 
-<reports_dir>/worklists/<year>/<town_code>.xlsx lists every sampled subject of the town and every
-value to verify on site (failed checks first). The last columns (核实值, 核实日期) are left blank for
-the auditor; together with 数据来源 / 记录主键 / 核查字段 they are the audit_findings feed (feeds.md).
+<reports_dir>/worklists/<year>/<town_code>_<county name><town name>.xlsx is an orchestration.documents
+workbook: title "2021年度亩均效益评价随机抽查核查清单（萧山区 …）", issued by the county's office
+(seeds/policy/publication.csv, level county), one row per sampled subject and value to verify,
+failed checks first and filled light red. Field names are the feed contract's Chinese headers
+(数据来源 企业年度统计, 核查字段 增加值(千元)); 上报值 is a number where the value is one.
+The town fills in 核实值 and 核实日期; both carry Excel data validation (核实值 by the kind of the
+field: a number, an integer, a date or 是/否; 核实日期 a date). The last two columns keep the feed and
+column identifiers of the contract (数据来源代码, 核查字段代码): with 评价主体, 记录主键, 上报值, 核实值 and
+核实日期 they make the audit_findings feed (feeds.md), whose 数据来源 takes those identifiers.
+
+A town name is shown when the caller knows it (`town_names`); the project has no town-name reference
+yet, so by default the worklist names the town by its county and code.
 Every text cell is masked for person ids and spreadsheet-safe (orchestration.spreadsheet): a company
 name such as ``=HYPERLINK(...)`` is a text cell, never a live formula.
 """
 from __future__ import annotations
 
+import datetime as dt
 import os
+import re
 from pathlib import Path
 
 import pandas as pd
 
-from orchestration.spreadsheet import is_formula_like, xlsx_value
+from orchestration import documents as D
+from orchestration import issuing
+from orchestration.feeds import contract as fc
 
-HEADERS = {
-    "year": "年度",
-    "town_code": "镇街代码",
-    "subject_id": "评价主体",
-    "subject_name": "主体名称",
-    "uscc": "统一社会信用代码",
-    "enterprise_name": "企业名称",
-    "source_feed": "数据来源",
-    "record_key": "记录主键",
-    "label_zh": "核查项目",
-    "check_name": "核查代码",
-    "rule_id": "规则",
-    "field": "核查字段",
-    "observed_value": "上报值",
-    "expected": "期望",
-    "result_zh": "校验结果",
-    "verified_value": "核实值",
-    "verified_on": "核实日期",
-    "remark": "备注",
+FAILED_ZH, PASSED_ZH = "不符，需现场核实", "通过"
+NO_RECORD_LABEL, NO_RECORD_RESULT = "无可交叉核对的基础记录", "需现场核实基础数据"
+
+# (table column, Chinese header, document kind) in the order shown.
+COLUMNS: list[tuple[str, str, str]] = [
+    ("subject_id", "评价主体", D.ID),
+    ("subject_name", "主体名称", D.TEXT),
+    ("other_uscc", "涉及企业统一社会信用代码", D.ID),
+    ("other_name", "涉及企业名称", D.TEXT),
+    ("label_zh", "核查项目", D.TEXT),
+    ("rule_id", "规则", D.ID),
+    ("source_zh", "数据来源", D.TEXT),
+    ("record_key", "记录主键", D.ID),
+    ("field_zh", "核查字段", D.TEXT),
+    ("observed_value", "上报值", D.NUMBER),
+    ("expected", "期望", D.TEXT),
+    ("result_zh", "校验结果", D.TEXT),
+    ("verified_value", "核实值", D.NUMBER),
+    ("verified_on", "核实日期", D.DATE),
+    ("remark", "备注", D.TEXT),
+    ("source_feed", "数据来源代码", D.ID),
+    ("field", "核查字段代码", D.ID),
+]
+HEADERS = {c: h for c, h, _ in COLUMNS}
+
+# contract column kind -> what a town may enter as the verified value
+ENTRY_BY_KIND = {fc.DECIMAL: D.ENTRY_DECIMAL, fc.INTEGER: D.ENTRY_INTEGER, fc.DATE: D.ENTRY_DATE,
+                 fc.MONTH: D.ENTRY_DATE, fc.BOOL: D.ENTRY_BOOL}
+
+# Warehouse columns named in 期望 by the pair checks (gx_runner._expected), in the town's words.
+EXPECTED_TERMS = {
+    "output_industry_wan": "工业总产值(万元)",
+    "electricity_tce": "用电折标煤(吨标煤)",
+    "town_area_min_mu": "镇街合理区间下限(亩)",
+    "town_area_max_mu": "镇街合理区间上限(亩)",
+    "true": "是",
+    "false": "否",
 }
+_TERM = re.compile(r"\b(" + "|".join(map(re.escape, EXPECTED_TERMS)) + r")\b")
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+
+
+# Sources of checked values that are not a feed: the evaluation mart (the subject's counted land).
+OTHER_SOURCES_ZH = {"marts.subject_evaluation": "亩均效益评价结果"}
+
+
+def feed_zh(feed: str | None) -> str | None:
+    """企业年度统计 for stats_enterprise_annual (the contract's Chinese name); unknown ids as given."""
+    if not feed:
+        return None
+    if feed in fc.FEEDS_BY_NAME:
+        return fc.FEEDS_BY_NAME[feed].zh
+    return OTHER_SOURCES_ZH.get(feed, feed)
+
+
+def field_column(feed: str | None, field: str | None) -> fc.Column | None:
+    """The contract column of a checked field; for a source that is not a feed, the column of that
+    name in the first finding feed that has one (area_m2 → land_parcels 面积(平方米))."""
+    if not field:
+        return None
+    feeds = [feed] if feed in fc.FEEDS_BY_NAME else list(fc.FINDING_FEEDS)
+    for name in feeds:
+        try:
+            return fc.FEEDS_BY_NAME[name].column(field)
+        except KeyError:
+            continue
+    return None
+
+
+def field_zh(feed: str | None, field: str | None) -> str | None:
+    """增加值(千元) for (stats_enterprise_annual, value_added_kyuan): the contract's Chinese header."""
+    col = field_column(feed, field)
+    return col.zh if col else field
+
+
+def entry_kind(feed: str | None, field: str | None) -> str | None:
+    col = field_column(feed, field)
+    return ENTRY_BY_KIND.get(col.kind) if col else None
+
+
+def as_number(value):
+    """A reported value as a number when it is one ("12.5" → 12.5), a boolean as 是/否, other texts
+    as they are."""
+    if value in ("true", "false"):
+        return "是" if value == "true" else "否"
+    if isinstance(value, str) and _NUMBER.fullmatch(value.strip()):
+        number = float(value)
+        return int(number) if number.is_integer() and abs(number) < 2**53 else number
+    return value
+
+
+def expected_zh(text):
+    """≥ electricity_tce = 238.177 → ≥ 用电折标煤(吨标煤) = 238.177"""
+    return _TERM.sub(lambda m: EXPECTED_TERMS[m.group(1)], text) if isinstance(text, str) else text
 
 
 def worklist_table(records: pd.DataFrame, sample: pd.DataFrame) -> pd.DataFrame:
-    """Every worklist row of the audit at once (columns year, town_code + HEADERS in Chinese), failed
+    """Every worklist row of the audit at once (columns year, town_code, passed + COLUMNS), failed
     checks first within a town; a sampled subject without a record to cross-check gets one row."""
     rec = records.copy()
-    rec["result_zh"] = rec["passed"].map({True: "通过", False: "不符，需现场核实"})
+    rec["result_zh"] = rec["passed"].map({True: PASSED_ZH, False: FAILED_ZH})
     rec["order"] = rec["passed"].astype(int)
     seen = rec[["year", "town_code", "subject_id"]].drop_duplicates()
     missing = sample.merge(seen, on=["year", "town_code", "subject_id"], how="left", indicator=True)
@@ -50,67 +137,59 @@ def worklist_table(records: pd.DataFrame, sample: pd.DataFrame) -> pd.DataFrame:
         extra = pd.DataFrame({
             "year": missing["year"].values, "town_code": missing["town_code"].values,
             "subject_id": missing["subject_id"].values,
-            "label_zh": "无可交叉核对的基础记录", "result_zh": "需现场核实基础数据", "order": 0,
+            "label_zh": NO_RECORD_LABEL, "result_zh": NO_RECORD_RESULT, "order": 0, "passed": False,
         })
         rec = pd.concat([rec, extra], ignore_index=True)
     rec = rec.sort_values(["year", "town_code", "order", "subject_id", "check_name", "record_key"], na_position="last")
-    for c in ("verified_value", "verified_on", "remark"):
-        rec[c] = None
-    for c in HEADERS:
+    for c in ("source_feed", "field", "subject_name", "uscc", "enterprise_name", "label_zh", "rule_id",
+              "record_key", "observed_value", "expected"):
         if c not in rec.columns:
             rec[c] = None
-    out = rec[list(HEADERS)].rename(columns=HEADERS)
-    for c in out.columns:
-        if out[c].dtype == object or pd.api.types.is_string_dtype(out[c]):
-            out[c] = out[c].map(xlsx_value)
+    # the enterprise a record is about, shown only where it is not the subject itself (a merged
+    # tenant's statistics, a landlord's ledger row)
+    other = rec["uscc"].notna() & (rec["uscc"].astype(str) != rec["subject_id"].astype(str))
+    rec["other_uscc"] = rec["uscc"].where(other, None)
+    rec["other_name"] = rec["enterprise_name"].where(other, None)
+    rec["source_zh"] = [feed_zh(f) for f in rec["source_feed"]]
+    rec["field_zh"] = [field_zh(f, c) for f, c in zip(rec["source_feed"], rec["field"])]
+    rec["entry"] = [entry_kind(f, c) for f, c in zip(rec["source_feed"], rec["field"])]
+    rec["observed_value"] = rec["observed_value"].map(as_number)
+    rec["expected"] = rec["expected"].map(expected_zh)
+    for c in ("verified_value", "verified_on", "remark"):
+        rec[c] = None
+    out = rec[[c for c, _, _ in COLUMNS] + ["entry"]].astype(object)
+    out = out.where(out.notna(), None)          # NaN / pd.NA → None: a blank cell
     out.insert(0, "_year", rec["year"].astype(int).values)
     out.insert(1, "_town", rec["town_code"].astype(str).values)
-    return out
+    out.insert(2, "_failed", (~rec["passed"].astype(bool)).values)
+    return out.reset_index(drop=True)
 
 
-def _write_xlsx(df: pd.DataFrame, path: Path) -> None:
-    """One worksheet with xlsxwriter (5x faster than openpyxl: a province writes ~2,600 worklists).
-    Texts go through write_string, so nothing is ever a formula; a formula-like text also gets the
-    quote prefix, so it stays text when a town edits the cell."""
-    import xlsxwriter
-
-    wb = xlsxwriter.Workbook(str(path), {"nan_inf_to_errors": True, "in_memory": True})
-    ws = wb.add_worksheet("核查清单")
-    header = wb.add_format({"bold": True})
-    quoted = wb.add_format({"quote_prefix": True})
-    for c, name in enumerate(df.columns):
-        ws.write_string(0, c, str(name), header)
-    widths = [len(str(name)) * 2 for name in df.columns]
-    for r, row in enumerate(df.itertuples(index=False, name=None), start=1):
-        for c, v in enumerate(row):
-            if v is None or (isinstance(v, float) and v != v):
-                continue
-            if isinstance(v, str):
-                # a CR would be stored as _x000D_, which not every reader turns back: store LF
-                # (what an XML reader makes of a stored CR anyway)
-                ws.write_string(r, c, v.replace("\r\n", "\n").replace("\r", "\n"),
-                                quoted if is_formula_like(v) else None)
-            elif isinstance(v, bool):
-                ws.write_boolean(r, c, v)
-            elif isinstance(v, (int, float)):
-                ws.write_number(r, c, v)
-            else:
-                ws.write_string(r, c, str(v))
-            if r <= 200:
-                widths[c] = max(widths[c], len(str(v)))
-    for c, w in enumerate(widths):
-        ws.set_column(c, c, min(max(w + 2, 8), 60))
-    ws.freeze_panes(1, 0)
-    wb.close()
+def file_name(town_code: str, county_name: str | None, town_name: str | None) -> str:
+    """330109001_萧山区城厢街道.xlsx (330109001_萧山区.xlsx without a town name): sorts by code, reads by name."""
+    label = f"{county_name or ''}{town_name or ''}"
+    label = re.sub(r'[\\/:*?"<>|\s]+', "", label)
+    return f"{town_code}_{label}.xlsx" if label else f"{town_code}.xlsx"
 
 
-def _write_town(job: tuple[pd.DataFrame, str]) -> str:
-    frame, out = job
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_suffix(".xlsx.tmp")
-    _write_xlsx(frame, tmp)
-    tmp.replace(out)
+def document(frame: pd.DataFrame, year: int, town_code: str, county_name: str | None, town_name: str | None,
+             office: str, issued_on: dt.date) -> D.Document:
+    where = f"{county_name or ''}{town_name or ''}" + ("" if town_name else f" 镇街{town_code}")
+    failed = int(frame["_failed"].sum())
+    columns = [D.Column(h, k, entry=list(frame["entry"]) if c == "verified_value" else
+                        D.ENTRY_DATE if c == "verified_on" else None) for c, h, k in COLUMNS]
+    return D.Document(
+        title=f"{int(year)}年度亩均效益评价随机抽查核查清单（{where.strip()}）",
+        office=office, issued_on=issued_on,
+        note=f"镇街代码 {town_code}；{failed} 项需现场核实（红色底纹）。请填写核实值（按核查字段的单位）和核实日期。",
+        columns=columns, rows=frame[[c for c, _, _ in COLUMNS]].values.tolist(),
+        highlight=list(frame["_failed"]), sheet_name="核查清单",
+        meta={"subject": f"{int(year)} {town_code}", "keywords": "audit_findings"})
+
+
+def _write_town(job: tuple) -> str:
+    frame, out, year, town, county_name, town_name, office, issued_on = job
+    D.write_document(Path(out), document(frame, year, town, county_name, town_name, office, issued_on))
     return str(out)
 
 
@@ -118,13 +197,25 @@ PARALLEL_FROM = 200     # worklists; below this the start-up of worker processes
 
 
 def write_worklists(records: pd.DataFrame, sample: pd.DataFrame, reports_dir: Path,
-                    workers: int | None = None) -> list[Path]:
+                    workers: int | None = None, town_names: dict[str, str] | None = None,
+                    issued_on: dt.date | None = None) -> list[Path]:
     """One XLSX per year and town of the sample. A province writes ~2,900 of them (20 ms each), so
     from PARALLEL_FROM on they are written by one worker process per core."""
     table = worklist_table(records, sample)          # built once, then split by year and town
-    jobs = [(g.drop(columns=["_year", "_town"]).reset_index(drop=True),
-             str(Path(reports_dir) / "worklists" / str(int(year)) / f"{town}.xlsx"))
-            for (year, town), g in table.groupby(["_year", "_town"], sort=True)]
+    counties = issuing.county_names()
+    issued_on = issued_on or dt.date.today()
+    town_names = town_names or {}
+    offices: dict[str, str] = {}
+    jobs = []
+    for (year, town), g in table.groupby(["_year", "_town"], sort=True):
+        county = town[:6]
+        if county not in offices:
+            offices[county] = issuing.office(None, "county", county).name
+        county_name = (counties.get(county) or {}).get("county_name")
+        name = file_name(town, county_name, town_names.get(town))
+        jobs.append((g.drop(columns=["_year", "_town"]).reset_index(drop=True),
+                     str(Path(reports_dir) / "worklists" / str(int(year)) / name),
+                     int(year), town, county_name, town_names.get(town), offices[county], issued_on))
     workers = workers if workers is not None else (os.cpu_count() or 1) if len(jobs) >= PARALLEL_FROM else 1
     if workers <= 1:
         return [Path(_write_town(j)) for j in jobs]
