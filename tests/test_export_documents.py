@@ -257,7 +257,7 @@ def test_county_list_marks_counties_without_data(county):
         mart = con.execute("select county_code, subjects, tax_per_mu from marts.leaderboard_counties "
                            "where year = 2021 order by county_code").fetchall()
     assert [r["县(市、区)代码"] for r in rows] == [m[0] for m in mart]
-    for r, (code, subjects, tax) in zip(rows, mart):
+    for r, (_code, subjects, tax) in zip(rows, mart):
         if subjects:
             assert r["参评主体数"] == subjects and r["亩均税收(万元/亩)"] == pytest.approx(tax) and not r["备注"]
         else:
