@@ -281,6 +281,15 @@ def _ingest_and_evaluate(args: argparse.Namespace, instance, feeds_root: Path, y
 
     only = args.only
     ingesting = only in (None, "ingest")
+    # Dagster's execution-plan notes ("blocking asset check … emitted no result", one per seed test
+    # left out of the build) go to the run log, not to the terminal.
+    import logging
+
+    from orchestration.progress import RUN_LOG_ENV
+
+    plan_log = logging.getLogger("dagster._core.execution.plan.active")
+    plan_log.propagate = False
+    plan_log.addHandler(logging.FileHandler(os.environ[RUN_LOG_ENV], encoding="utf-8"))
     # The terminal gets our progress lines and the summary; Dagster's own log (with the stack
     # traces of failed steps) goes to the run log file only.
     quiet = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}

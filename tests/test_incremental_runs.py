@@ -147,3 +147,14 @@ def test_feed_with_another_step_is_refused_before_anything_runs(data):
     assert proc.returncode != 0 and "--feed" in proc.stderr and "Traceback" not in proc.stderr
     proc = mujun(data, "--feed", "no_such_feed")
     assert proc.returncode != 0 and "unknown feed" in proc.stderr and "tax_payments" in proc.stderr
+
+
+def test_a_missing_required_feed_is_reported_once_without_a_traceback(data, tmp_path):
+    feeds = tmp_path / "feeds"
+    shutil.copytree(data / "feeds" / "2021", feeds / "2021")
+    (feeds / "2021" / "tax_payments.csv").unlink()
+    proc = mujun(tmp_path / "data", "--feeds", str(feeds), "--only", "ingest")
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 1
+    assert out.count("tax_payments.csv|.xlsx") == 2      # the progress line and the FAILED summary
+    assert "Traceback" not in out and "Stack Trace" not in out
