@@ -56,10 +56,11 @@ def ledger(data: Path) -> list[tuple]:
                            "order by loaded_at, year, feed").fetchall()
 
 
-def evaluation(path: Path) -> dict:
+def evaluation(path: Path):
+    """marts.subject_evaluation indexed by (year, subject_id); compare with .equals (NaN == NaN)."""
     with duckdb.connect(str(path), read_only=True) as con:
         rows = con.execute("select * from marts.subject_evaluation").fetchdf()
-    return {(r.year, r.subject_id): r for r in rows.itertuples(index=False)}
+    return rows.set_index(["year", "subject_id"]).sort_index()
 
 
 def test_rerun_with_nothing_changed_skips_evaluation_and_keeps_the_published_file(data):
@@ -74,9 +75,28 @@ def test_rerun_with_nothing_changed_skips_evaluation_and_keeps_the_published_fil
     assert (materializations(data, EVALUATION), materializations(data, AUDIT_SAMPLE),
             materializations(data, PUBLISH)) == built
     assert _sha(published) == sha and published.stat().st_mtime_ns == mtime
-    # the full log is named in the summary and holds the Dagster event log
+    # the full log is named in the summary (the county run's own log holds dbt's and Dagster's)
     log = Path(out.split("full log (dbt, Dagster):")[1].split()[0])
-    assert log.parent == data / "logs" and "Dagster event log: ingest 2021" in log.read_text()
+    assert log.parent == data / "logs" and "nothing changed since the publication" in log.read_text()
+    first = sorted((data / "logs").glob("run-*.log"))[0].read_text()
+    assert "Dagster event log: ingest 2021" in first and "OK created sql table model marts.subject_evaluation" in first
+
+
+def test_a_published_file_changed_since_is_not_taken_as_current(data, tmp_path):
+    """The skip needs the very file the last publication wrote, and the very inputs it recorded."""
+    from orchestration import run_inputs
+
+    published = data / "published" / "mujun.duckdb"
+    tampered = tmp_path / "mujun.duckdb"
+    shutil.copy(published, tampered)
+    with tampered.open("ab") as f:
+        f.write(b"\0")
+    with dg.DagsterInstance.from_config(str(data / "dagster_home")) as instance:
+        last = run_inputs.last_publication(instance)
+        assert run_inputs.publication_is_current(instance, last.inputs_fingerprint, published) == last
+        assert run_inputs.publication_is_current(instance, last.inputs_fingerprint, tampered) is None
+        assert run_inputs.publication_is_current(instance, "0" * 64, published) is None
+        assert run_inputs.publication_is_current(instance, last.inputs_fingerprint, tmp_path / "gone") is None
 
 
 def _redeliver_tax_payments(feeds: Path, year: int) -> str:
@@ -118,9 +138,10 @@ def test_redelivered_feed_is_re_evaluated_and_changes_only_that_subject(data):
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert "nothing changed" not in proc.stdout and "dbt build:" in proc.stdout and "publish:" in proc.stdout
     new = evaluation(data / "published" / "mujun.duckdb")
-    assert old.keys() == new.keys()
-    assert all(old[k] == new[k] for k in old if k[0] == 2020), "2020 was not re-delivered"
-    changed_tax = {k[1] for k in old if k[0] == 2021 and old[k].tax_wan != new[k].tax_wan}
+    assert old.index.equals(new.index)
+    assert old.loc[2020].equals(new.loc[2020]), "2020 was not re-delivered"
+    a, b = old.loc[2021, "tax_wan"], new.loc[2021, "tax_wan"]
+    changed_tax = set(a.index[(a.fillna(-1) != b.fillna(-1))])
     assert changed_tax == {target}
     # and the next run has nothing to do again
     again = mujun(data)
