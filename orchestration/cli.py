@@ -161,6 +161,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     """One run per data dir (runlock), started only after the wreckage of killed runs is cleared."""
     _apply_paths(args)
     _validate_acceptances(args)     # a mistyped --accept-gate is refused before anything is touched
+    _validate_selection(args)
     from orchestration import runlock, settings
     from orchestration.warehouse_guard import GUARD, WarehouseInUse
 
@@ -200,33 +201,199 @@ def _recover(instance) -> None:
     tempfile.tempdir = str(tmp)
 
 
+ONLY_STEPS = ("ingest", "evaluate", "audit", "publish")
+_ONLY_HELP = {
+    "ingest": "load the delivered feeds into raw.* (with quarantine and ledger); no dbt, audit or publication",
+    "evaluate": "dbt build (seeds, staging, subjects, land, measures, scores, grades, leader lists) and its tests",
+    "audit": "publication gates and the GX random audit (sample, suites, Data Docs, worklists)",
+    "publish": "copy the evaluated and audited warehouse into the analysts' file (if no gate or critical suite failed)",
+}
+
+
+def _open_run_log() -> Path:
+    """<data>/logs/run-<timestamp>.log: progress lines, dbt's node log, the Dagster event log."""
+    from orchestration import settings
+    from orchestration.progress import RUN_LOG_ENV
+
+    logs = settings.data_dir() / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    path = logs / f"run-{time.strftime('%Y%m%d-%H%M%S')}.log"
+    n = 1
+    while path.exists():
+        n += 1
+        path = logs / f"run-{time.strftime('%Y%m%d-%H%M%S')}-{n}.log"
+    path.touch()
+    os.environ[RUN_LOG_ENV] = str(path)
+    return path
+
+
+def _log_events(result, label: str) -> None:
+    """The Dagster event log of one execution, with the full error of every failed step."""
+    from orchestration.progress import log_lines
+
+    lines = [f"---- Dagster event log: {label} (run {result.run_id})"]
+    for e in result.all_events:
+        lines.append(f"{e.event_type_value} {e.step_key or ''}: {e.message or ''}")
+        if e.is_step_failure and e.step_failure_data and e.step_failure_data.error:
+            lines.append(e.step_failure_data.error.to_string())
+    log_lines(lines)
+
+
+def _ingest_summary(result, year: int, seconds: float) -> tuple[str, int]:
+    """One line per year of ingestion, and how many feeds loaded a new delivery."""
+    counts: dict[str, int] = {}
+    loaded_rows = rejected_rows = 0
+    for e in result.get_asset_materialization_events():
+        meta = e.event_specific_data.materialization.metadata
+        status = str(meta["status"].value) if "status" in meta else "?"
+        counts[status] = counts.get(status, 0) + 1
+        if status == "loaded":
+            loaded_rows += int(meta["rows_loaded"].value)
+            rejected_rows += int(meta["rows_rejected"].value)
+    failed = sum(1 for e in result.all_events if e.is_step_failure)
+    if failed:
+        counts["FAILED"] = failed
+    text = ", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "nothing"
+    rows = f"; {loaded_rows:,} rows loaded, {rejected_rows:,} quarantined" if counts.get("loaded") else ""
+    return f"ingest {year}: {text}{rows} in {seconds:.1f}s", counts.get("loaded", 0)
+
+
+def _step_keys(only: str | None) -> "list | None":
+    """Asset keys of one step of the evaluate job (None: the whole job)."""
+    if only is None:
+        return None
+    from orchestration.assets.audit import AUDIT_KEYS, PUBLICATION_GATES_KEY
+    from orchestration.assets.dbt import mujun_dbt_assets
+    from orchestration.run_inputs import PUBLISH_KEY
+
+    if only == "evaluate":
+        return sorted(mujun_dbt_assets.keys, key=lambda k: k.to_user_string())
+    if only == "audit":
+        return [*AUDIT_KEYS.values(), PUBLICATION_GATES_KEY]
+    return [PUBLISH_KEY]
+
+
+def _ingest_and_evaluate(args: argparse.Namespace, instance, feeds_root: Path, years: list[int]):
+    """The Dagster jobs of a run (or of its --only step): (ingest failures, failures, published)."""
+    import dagster as dg
+
+    from orchestration import definitions, run_inputs, settings
+    from orchestration.feeds.loader import MissingRequiredFeeds, preflight
+    from orchestration.progress import say
+
+    only = args.only
+    ingesting = only in (None, "ingest")
+    # Dagster's execution-plan notes ("blocking asset check … emitted no result", one per seed test
+    # left out of the build) go to the run log, not to the terminal.
+    import logging
+
+    from orchestration.progress import RUN_LOG_ENV
+
+    plan_log = logging.getLogger("dagster._core.execution.plan.active")
+    plan_log.propagate = False
+    plan_log.addHandler(logging.FileHandler(os.environ[RUN_LOG_ENV], encoding="utf-8"))
+    # The terminal gets our progress lines and the summary; Dagster's own log (with the stack
+    # traces of failed steps) goes to the run log file only.
+    quiet = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
+    ingest_failures: list[tuple[int, str]] = []
+    new_deliveries = 0
+    if ingesting:
+        selection = [dg.AssetKey(["raw", f]) for f in sorted(set(args.feed))] if args.feed else None
+        for year in years:
+            try:
+                # Once per year, before any feed: a missing required feed stops the whole year.
+                preflight(feeds_root, year)
+            except MissingRequiredFeeds as exc:
+                say(f"ingest {year}: NOT ingested — {exc}")
+                ingest_failures.append((year, f"ingest {year}: {exc}"))
+                continue
+            t1 = time.monotonic()
+            result = definitions.defs.resolve_job_def("ingest_feeds").execute_in_process(
+                instance=instance, partition_key=str(year), run_config=quiet, raise_on_error=False,
+                asset_selection=selection)
+            _log_events(result, f"ingest {year}")
+            line, loaded = _ingest_summary(result, year, time.monotonic() - t1)
+            say(line)
+            new_deliveries += loaded
+            ingest_failures += [(year, f) for f in _step_failures(result, f"ingest {year}")]
+
+    failures: list[str] = []
+    published = False
+    if only != "ingest":
+        accept = list(args.accept_gate or [])
+        fingerprint = run_inputs.inputs_fingerprint(instance, args.audit_seed, accept, args.reason or "")
+        seeds = run_inputs.seeds_fingerprint()
+        last = run_inputs.last_publication(instance)
+        skipped = None
+        if only is None and not new_deliveries and not ingest_failures and not args.feed:
+            # e.g. a re-delivery identical to the loaded file, next to a changed one elsewhere
+            skipped = run_inputs.publication_is_current(instance, fingerprint, settings.published_path())
+        if skipped is not None:
+            say(f"nothing changed since the publication of run {skipped.run_id[:8]}: no dbt build, audit "
+                f"or publication; {settings.published_path()} is unchanged")
+        else:
+            if last is not None and last.seeds_fingerprint == seeds:
+                from orchestration.assets.dbt import SKIP_SEED_TESTS_ENV
+
+                os.environ[SKIP_SEED_TESTS_ENV] = "1"
+            steps = {None: "dbt build, publication gates, random audit, publication"}
+            say(f"{only or 'evaluating'}: {steps.get(only, _ONLY_HELP.get(only, ''))}")
+            publish_config = {"inputs_fingerprint": fingerprint if only is None else "",
+                              "seeds_fingerprint": seeds if only is None else ""}
+            ops = {GATES_OP: {"config": {"accept": accept, "reason": args.reason or ""}},
+                   PUBLISH_OP: {"config": publish_config}}
+            selection = _step_keys(only)
+            if selection is not None:
+                names = {"audit": [GATES_OP], "publish": [PUBLISH_OP]}.get(only, [])
+                ops = {k: v for k, v in ops.items() if k in names}
+            result = definitions.defs.resolve_job_def("evaluate").execute_in_process(
+                instance=instance, run_config={**quiet, "ops": ops}, raise_on_error=False,
+                asset_selection=selection)
+            _log_events(result, only or "evaluate")
+            failures = _step_failures(result, only or "evaluate")
+            published = _published_now(result)
+            # A step that raised inside DuckDBResource.get_connection() leaves its connection open
+            # until the error is collected; this process cannot open the file read-only while it is.
+            del result
+            gc.collect()
+    return ingest_failures, failures, published
+
+
 def _run_locked(args: argparse.Namespace) -> int:
     os.environ["MUJUN_PROGRESS"] = "1"
     os.environ["MUJUN_AUDIT_SEED"] = str(args.audit_seed)
+    only = args.only
+    run_years = _years(args.years)
+    if run_years and only == "audit":
+        os.environ["MUJUN_AUDIT_YEARS"] = ",".join(map(str, run_years))
     from orchestration import settings
     from orchestration.progress import say
 
+    run_log = _open_run_log()
     feeds_root = settings.feeds_root()
-    if not args.feeds and not _feed_years(feeds_root):
+    if not args.feeds and not _feed_years(feeds_root) and only in (None, "ingest"):
         from orchestration.synthetic.generate import generate
 
         say(f"no feeds given: generating the built-in county sample (萧山区, {DEFAULT_YEARS}, seed {DEFAULT_SEED}) "
             f"into {feeds_root}")
         generate(feeds_root, scale="county", years=_years(DEFAULT_YEARS), seed=DEFAULT_SEED, progress=say)
-    years = _years(args.years) or _feed_years(feeds_root)
+    years = run_years or _feed_years(feeds_root)
     _check_supported(years)
-    stray = _not_year_folders(feeds_root)
-    if stray:
-        say(f"ignored, not a year folder: {', '.join(stray)} "
-            f"(supported {settings.FIRST_YEAR}–{settings.LAST_YEAR})")
-    if not years:
-        raise SystemExit(f"mujun: no year folders (e.g. 2021/) under {feeds_root}")
-    missing = [y for y in years if not (feeds_root / str(y)).is_dir()]
-    if missing:
-        raise SystemExit(f"mujun: no folder for year(s) {missing} under {feeds_root}")
+    ingesting = only in (None, "ingest")
+    if ingesting:
+        stray = _not_year_folders(feeds_root)
+        if stray:
+            say(f"ignored, not a year folder: {', '.join(stray)} "
+                f"(supported {settings.FIRST_YEAR}–{settings.LAST_YEAR})")
+        if not years:
+            raise SystemExit(f"mujun: no year folders (e.g. 2021/) under {feeds_root}")
+        missing = [y for y in years if not (feeds_root / str(y)).is_dir()]
+        if missing:
+            raise SystemExit(f"mujun: no folder for year(s) {missing} under {feeds_root}")
 
-    say("preparing the dbt manifest")
+    t0 = time.monotonic()
     prepare_manifest(quiet=True)
+    say(f"dbt manifest current ({time.monotonic() - t0:.1f}s); full log: {run_log}")
     from orchestration.instance import ensure_dagster_home
 
     home = ensure_dagster_home()
@@ -234,28 +401,26 @@ def _run_locked(args: argparse.Namespace) -> int:
 
     import dagster as dg
 
-    from orchestration import definitions
+    from orchestration import run_inputs
 
     instance = dg.DagsterInstance.get()
     _recover(instance)
-    quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+    accept = list(args.accept_gate or [])
+    skipped = None
+    if only is None and not args.feed:
+        # Before the definitions are even loaded (dagster-dbt's 566 nodes take seconds): compare
+        # the delivered files and the code with what the last publication was computed from.
+        skipped = run_inputs.current_publication(instance, feeds_root, years, args.audit_seed, accept,
+                                                 args.reason or "", settings.published_path())
     ingest_failures: list[tuple[int, str]] = []
-    for year in years:
-        say(f"ingesting {year} from {feeds_root / str(year)}")
-        result = definitions.defs.resolve_job_def("ingest_feeds").execute_in_process(
-            instance=instance, partition_key=str(year), run_config=quiet, raise_on_error=False)
-        ingest_failures += [(year, f) for f in _step_failures(result, f"ingest {year}")]
-    say("evaluating: dbt build, publication gates, random audit, publication")
-    gate_config = {"ops": {GATES_OP: {"config": {"accept": list(args.accept_gate or []),
-                                                  "reason": args.reason or ""}}}}
-    result = definitions.defs.resolve_job_def("evaluate").execute_in_process(
-        instance=instance, run_config={**quiet, **gate_config}, raise_on_error=False)
-    failures = _step_failures(result, "evaluate")
-    published = _published_now(result)
-    # A step that raised inside DuckDBResource.get_connection() leaves its connection open until the
-    # error is collected; this process cannot open the file read-only while it is.
-    del result
-    gc.collect()
+    failures: list[str] = []
+    published = False
+    if skipped is not None:
+        say(f"nothing changed since the publication of run {skipped.run_id[:8]} (same deliveries, code, "
+            f"policy and audit seed): no ingestion, dbt build, audit or publication; "
+            f"{settings.published_path()} is unchanged")
+    else:
+        ingest_failures, failures, published = _ingest_and_evaluate(args, instance, feeds_root, years)
     from orchestration.warehouse_guard import GUARD
 
     GUARD.release()   # the run's writing is over: status below reads the file like anyone else
@@ -266,7 +431,7 @@ def _run_locked(args: argparse.Namespace) -> int:
 
     judged = []
     try:
-        print_status(settings.warehouse_path(), years)
+        print_status(settings.warehouse_path(), years or None)
         judged = _print_gates(settings.warehouse_path())
     except duckdb.Error as exc:
         print(f"\n(summary not available: {exc}; see `mujun status`)")
@@ -280,10 +445,13 @@ def _run_locked(args: argparse.Namespace) -> int:
     pub = settings.published_path()
     if published:
         print(f"published (analysts):  {pub}")
+    elif skipped is not None:
+        print(f"published (analysts):  {pub} — current, nothing changed since it was published")
     else:
         print("published (analysts):  NOT published by this run — "
               + (f"{pub} is the last good publication, unchanged" if pub.exists() else f"{pub} does not exist"))
     print(f"reports (auditors):    {settings.reports_dir()}")
+    print(f"full log (dbt, Dagster): {run_log}")
     print(f"Dagster UI:            DAGSTER_HOME={home} .venv/bin/mujun dev")
     if published:     # the yearly HTML report of what was just published (orchestration/report)
         from orchestration.report.yearly import report_after_run
@@ -301,6 +469,19 @@ def _run_locked(args: argparse.Namespace) -> int:
 
 
 GATES_OP = "audit__publication_gates"   # op of the asset audit/publication_gates (its run config)
+PUBLISH_OP = "publish"                   # op of the asset publish (its run config)
+
+
+def _validate_selection(args: argparse.Namespace) -> None:
+    from orchestration.feeds.contract import FEEDS
+
+    feed_names = {f.name for f in FEEDS}
+    unknown = sorted(set(args.feed or []) - feed_names)
+    if unknown:
+        raise SystemExit(f"mujun: unknown feed(s) {', '.join(unknown)}; the feeds are: {', '.join(sorted(feed_names))}")
+    if args.feed and args.only not in (None, "ingest"):
+        raise SystemExit("mujun: --feed selects feeds to ingest; it goes with --only ingest or a whole run")
+    _years(args.years)
 
 
 def _validate_acceptances(args: argparse.Namespace) -> None:
@@ -446,9 +627,23 @@ def build_parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("run", help="ingest, evaluate, audit and publish (Dagster jobs)",
                         description="Materialize every asset through Dagster: ingest each year's feeds, "
                                     "dbt build, GX random audit, publish the analysts' file. Without --feeds "
-                                    "the built-in synthetic county sample is generated on first run.")
+                                    "the built-in synthetic county sample is generated on first run. "
+                                    "Only what changed is redone: an unchanged delivery is not reloaded, and "
+                                    "when no delivery, code or policy changed since the last publication the "
+                                    "run stops after ingestion and says so. The full log (dbt node log, "
+                                    "Dagster event log) is written to <data-dir>/logs/run-<timestamp>.log.")
     paths(sp)
-    sp.add_argument("--years", help="data years to ingest, e.g. 2020,2021 (default: every year folder)")
+    sp.add_argument("--years", help="data years, e.g. 2020,2021 (default: every year folder): the years "
+                                    "ingested, and with --only audit the years audited; dbt, the gates and "
+                                    "the publication always cover every year in the warehouse (Y is judged "
+                                    "against Y-1, and the published file holds all years)")
+    sp.add_argument("--only", choices=ONLY_STEPS,
+                    help="run one step and nothing else: " + "; ".join(f"{k}: {v}" for k, v in _ONLY_HELP.items())
+                         + ". Without it every step runs, and a run with no new delivery, code or policy "
+                           "change since the last publication does no dbt build, audit or publication")
+    sp.add_argument("--feed", action="append", metavar="NAME",
+                    help="ingest only this feed (repeatable), e.g. --feed tax_payments; with --only ingest "
+                         "or a whole run")
     sp.add_argument("--audit-seed", type=int, default=20211, help="seed of the random audit sample (R-AUDIT-1)")
     sp.add_argument("--accept-gate", action="append", metavar="GATE:YEAR",
                     help="publish although this failed publication gate, e.g. reject_share.tax_payments:2021 "

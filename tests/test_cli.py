@@ -54,3 +54,14 @@ def test_an_explicit_data_dir_beats_an_inherited_warehouse(tmp_path):
     out = proc.stderr + proc.stdout
     assert proc.returncode != 0 and "mujun run" in out
     assert str(data / "warehouse.duckdb") in out and str(other) not in out
+
+
+def test_run_help_documents_the_selective_runs_and_the_log():
+    proc = subprocess.run([MUJUN, "run", "--help"], capture_output=True, text=True)
+    out = " ".join(proc.stdout.split())
+    assert proc.returncode == 0
+    assert "--only {ingest,evaluate,audit,publish}" in out
+    for step in ("ingest:", "evaluate:", "audit:", "publish:"):
+        assert step in out
+    assert "--feed NAME" in out and "--years" in out
+    assert "logs/run-<timestamp>.log" in out and "no dbt build, audit or publication" in out

@@ -16,6 +16,7 @@
 Definitions: `from orchestration.assets.audit import audit_assets, audit_checks`.
 """
 # no `from __future__ import annotations`: Dagster checks the `context` annotation by identity.
+import time
 from pathlib import Path
 
 import dagster as dg
@@ -28,9 +29,10 @@ from orchestration.assets.dbt import mujun_dbt_assets
 from orchestration.audit import suites as S
 from orchestration.audit.run import AUDIT_TABLES, run_audit
 from orchestration.feeds.contract import REQUIRED_FEEDS
-from orchestration.progress import report
+from orchestration.progress import say
 from orchestration.publish import PUBLIC_SCHEMAS, PublicationBlocked, publish
 from orchestration.resources import FeedsResource, RunSettings
+from orchestration.run_inputs import file_sha256
 
 
 def _dbt_key(name: str, schema: str) -> "dg.AssetKey | None":
@@ -92,20 +94,21 @@ AUDIT_CHECK_SPECS = [
 )
 def random_audit(context: dg.AssetExecutionContext, duckdb: DuckDBResource, run_settings: RunSettings):
     run_key = context.run_id.split("-")[0]
+    years = [int(y) for y in run_settings.audit_years.split(",") if y] or None
+    t0 = time.monotonic()
     outcome = run_audit(duckdb.get_connection, int(run_settings.audit_seed), Path(run_settings.reports_dir),
-                        run_key=run_key, progress=lambda line: report(context, line))
+                        run_key=run_key, years=years, progress=context.log.info)
     docs = str(outcome.docs_index) if outcome.docs_index else ""
-    report(context, f"audit: seed {outcome.seed}, {len(outcome.sample)} subjects sampled in "
-                    f"{outcome.sample[['year', 'town_code']].drop_duplicates().shape[0]} year×towns; "
-                    f"GX {outcome.gx.seconds:.1f}s")
-    report(context, f"audit: Data Docs {docs}")
-    if outcome.worklists:
-        report(context, f"audit: {len(outcome.worklists)} worklists under "
-                        f"{Path(run_settings.reports_dir) / 'worklists'}")
     failed_checks = outcome.check_results[~outcome.check_results["passed"]] if len(outcome.check_results) else []
-    report(context, f"audit: {len(failed_checks)} of {len(outcome.check_results)} subject checks to verify on site")
-    if outcome.critical_failures:
-        report(context, f"audit: CRITICAL suite(s) failed: {', '.join(outcome.critical_failures)} — publication blocked")
+    towns = outcome.sample[["year", "town_code"]].drop_duplicates().shape[0]
+    context.log.info(f"audit: Data Docs {docs}; {len(outcome.worklists)} worklists under "
+                     f"{Path(run_settings.reports_dir) / 'worklists'}")
+    say(f"audit: seed {outcome.seed}, {len(outcome.sample)} subjects sampled in {towns} year×towns, "
+        f"{len(failed_checks)} of {len(outcome.check_results)} subject checks to verify on site, "
+        f"{len(outcome.gx.suites)} GX suites"
+        + (f", CRITICAL failed: {', '.join(outcome.critical_failures)} — publication blocked"
+           if outcome.critical_failures else "")
+        + f" in {time.monotonic() - t0:.1f}s")
 
     cr = outcome.check_results
     tq = outcome.town_quality
@@ -191,14 +194,22 @@ def publication_gates(context: dg.AssetExecutionContext, config: GateConfig, duc
     if error is not None:
         raise dg.Failure(description=str(error))
     for note in notes:
-        report(context, f"gates: {note}")
-    for g in gates:
+        context.log.info(f"gates: {note}")
+    for g in gates:    # the run's summary lists them again (cli._print_gates)
         if g.status in (G.FAILED, G.ACCEPTED):
-            report(context, f"gate {g.name} {g.status.upper()}: {g.message}"
-                            + (f" (accepted {g.accepted_at}: {g.accepted_reason})" if g.accepted_reason else ""))
+            context.log.warning(f"gate {g.name} {g.status.upper()}: {g.message}"
+                               + (f" (accepted {g.accepted_at}: {g.accepted_reason})" if g.accepted_reason else ""))
     counts = {s: sum(g.status == s for g in gates) for s in (G.PASSED, G.FAILED, G.ACCEPTED, G.NOT_APPLICABLE)}
-    report(context, "gates: " + ", ".join(f"{n} {s}" for s, n in counts.items()))
+    say("publication gates: " + ", ".join(f"{n} {s}" for s, n in counts.items()))
     return dg.MaterializeResult(metadata={**counts, "failed_gates": ", ".join(g.name for g in G.failed(gates)) or "none"})
+
+
+class PublishConfig(dg.Config):
+    """What this publication was computed from (orchestration/run_inputs.py), set by `mujun run`;
+    empty when only part of the pipeline ran, so no later run takes the file as current."""
+
+    inputs_fingerprint: str = ""
+    seeds_fingerprint: str = ""
 
 
 @dg.asset(
@@ -211,7 +222,8 @@ def publication_gates(context: dg.AssetExecutionContext, config: GateConfig, duc
                 "and renamed onto the published path; blocked by a failed publication gate or critical "
                 "audit suite.",
 )
-def publish_warehouse(context: dg.AssetExecutionContext, duckdb: DuckDBResource, run_settings: RunSettings):
+def publish_warehouse(context: dg.AssetExecutionContext, config: PublishConfig, duckdb: DuckDBResource,
+                      run_settings: RunSettings):
     blocked = None
     with duckdb.get_connection() as con:   # closed before raising (see publication_gates)
         try:
@@ -223,10 +235,13 @@ def publish_warehouse(context: dg.AssetExecutionContext, duckdb: DuckDBResource,
         except PublicationBlocked as exc:
             blocked = exc
     if blocked is not None:
-        report(context, f"publish: BLOCKED — {blocked}")
+        say(f"publish: BLOCKED — {blocked}")
         raise dg.Failure(description=str(blocked))
-    report(context, f"publish: {result.path} ({len(result.tables)} tables, {result.bytes / 1e6:.1f} MB)")
+    say(f"publish: {result.path} ({len(result.tables)} tables, {result.bytes / 1e6:.1f} MB)")
     return dg.MaterializeResult(metadata={
+        "sha256": file_sha256(Path(result.path)),
+        "inputs_fingerprint": config.inputs_fingerprint,
+        "seeds_fingerprint": config.seeds_fingerprint,
         "path": dg.MetadataValue.path(str(result.path)),
         "tables": len(result.tables),
         "rows": sum(result.tables.values()),

@@ -3,8 +3,18 @@
 Keys are [schema, name] (e.g. ["marts", "subject_evaluation"]); always look them up with
 `get_asset_key_for_model` rather than spelling them. Groups follow the dbt layer so the
 Dagster UI shows reference → staging → intermediate → marts/audit.
+
+The terminal gets one line for the whole build (nodes, tests, elapsed); dbt's own node log goes
+to the run's log file (orchestration/progress.py).
+
+Singular tests that read several models name the model they check in `meta.dagster.ref`, so
+dagster-dbt reports them as asset checks (not as an AssetObservation with a warning).
 """
 
+import contextlib
+import os
+import sys
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -12,9 +22,18 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
 from orchestration import settings
-from orchestration.progress import say
+from orchestration.progress import log_stream, say
 from orchestration.project import dbt_project
 from orchestration.warehouse_guard import GUARD, WarehouseInUse
+
+# Set by `mujun run` when the seeds (policy and reference data) are those of the last published
+# evaluation: their tests re-check files that did not change, so they are left out of the build.
+SKIP_SEED_TESTS_ENV = "MUJUN_DBT_SKIP_SEED_TESTS"
+SEED_TESTS = "resource_type:test,path:seeds"   # generic tests declared in seeds/**/*.yml
+# Tests on the dbt sources (raw.*, not_null year) re-check what ingestion guarantees: the loader
+# writes `year` from the year folder of the delivery (orchestration/feeds/loader.py). They would
+# also be reported as observations of raw assets outside the evaluate job, with a warning each.
+SOURCE_TESTS = "source:*"
 
 
 class MujunDbtTranslator(DagsterDbtTranslator):
@@ -37,21 +56,26 @@ TRANSLATOR = MujunDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_ass
 )
 def mujun_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     # `build` runs seeds, models, data tests and unit tests in dependency order.
-    built = 0
+    skip_seed_tests = os.environ.get(SKIP_SEED_TESTS_ENV) == "1"
+    args = ["build", "--exclude", SOURCE_TESTS + (" " + SEED_TESTS if skip_seed_tests else "")]
+    t0 = time.monotonic()
+    built = passed = warned = failed = 0
     try:
         # dbt is another process: the run's lock on the warehouse is lent to it for the build.
-        with GUARD.released_for(settings.warehouse_path()):
-            for event in dbt.cli(["build"], context=context).stream():
-                if isinstance(event, dg.Output):
-                    key = context.asset_key_for_output(event.output_name)
-                else:
-                    key = getattr(event, "asset_key", None)
-                if isinstance(event, (dg.Output, dg.MaterializeResult, dg.AssetMaterialization)) and key is not None:
+        # dagster-dbt echoes every dbt event to stdout: that node log goes to the run's log file.
+        with GUARD.released_for(settings.warehouse_path()), log_stream() as node_log, \
+                contextlib.redirect_stdout(node_log or sys.stdout):
+            for event in dbt.cli(args, context=context).stream():
+                if isinstance(event, (dg.Output, dg.MaterializeResult, dg.AssetMaterialization)):
                     built += 1
-                    # Progress on the terminal for the public layers; the rest is counted.
-                    if key.path[0] in ("marts", "audit"):
-                        say(f"dbt: built {'.'.join(key.path)} ({built} nodes so far)")
+                elif isinstance(event, dg.AssetCheckResult):
+                    passed += event.passed
+                    if not event.passed:   # a dbt test of severity warn does not fail the build
+                        warned += event.severity == dg.AssetCheckSeverity.WARN
+                        failed += event.severity != dg.AssetCheckSeverity.WARN
                 yield event
     except WarehouseInUse as exc:
         raise dg.Failure(description=str(exc)) from exc
-    say(f"dbt build finished: {built} nodes materialized")
+    say(f"dbt build: {built} nodes built, {passed} tests passed, {warned} warned, {failed} failed"
+        + (" (seed tests skipped: seeds unchanged)" if skip_seed_tests else "")
+        + f" in {time.monotonic() - t0:.1f}s")

@@ -4,6 +4,11 @@ Each asset loads <feeds>/<year>/<feed>.csv|.xlsx into raw.<feed> through the ing
 (orchestration/feeds/loader.py): rows that break the contract go to quarantine.rejected_rows,
 every delivery is recorded in quarantine.delivery_ledger. All ingest assets share the DuckDB
 writer pool with dbt, because DuckDB allows one writing process per file.
+
+The data version of a feed-year is the sha256 of its delivered file ("absent" for an optional
+feed not delivered): `mujun run` compares these versions, recorded by Dagster with each
+materialization, to those of the last publication to decide whether anything must be re-evaluated.
+Per-feed lines go to the Dagster event log; the terminal gets one line per year (cli.py).
 """
 
 from pathlib import Path
@@ -15,7 +20,6 @@ from orchestration import settings
 from orchestration.feeds.contract import FEEDS, Feed
 from orchestration.feeds.loader import (DeliveryRefused, IngestOutOfMemory, MissingRequiredFeeds, ingest_feed,
                                         preflight)
-from orchestration.progress import report
 from orchestration.resources import FeedsResource
 
 YEAR_PARTITIONS = dg.StaticPartitionsDefinition(settings.YEARS)
@@ -47,19 +51,19 @@ def _build_ingest_asset(feed: Feed) -> dg.AssetsDefinition:
             try:
                 result = ingest_feed(con, root, year, feed.name)
             except DeliveryRefused as exc:
-                report(context, f"{year} {feed.name}: REFUSED — {exc}")
+                context.log.error(f"{year} {feed.name}: REFUSED — {exc}")
                 raise dg.Failure(description=str(exc), metadata={"file": str(exc.file)}) from exc
             except IngestOutOfMemory as exc:
-                report(context, f"{year} {feed.name}: OUT OF MEMORY — {exc}")
+                context.log.error(f"{year} {feed.name}: OUT OF MEMORY — {exc}")
                 raise dg.Failure(description=str(exc), metadata={"file": str(exc.file)}) from exc
         reasons = ", ".join(f"{k} {v}" for k, v in sorted(result.reasons.items())) or "none"
-        report(
-            context,
+        context.log.info(
             f"{year} {feed.name}: {result.status}"
             + (f" — {result.rows_loaded:,} loaded, {result.rows_rejected:,} quarantined ({reasons})"
                if result.status in ("loaded", "unchanged") else ""),
         )
         return dg.MaterializeResult(
+            data_version=dg.DataVersion(result.sha256 or result.status),
             metadata={
                 "status": result.status,
                 "file": str(result.file) if result.file else "",

@@ -1,6 +1,6 @@
 -- Every listed park is eligible in Y, of the list's park_type, in one of the list's classes
 -- (seed leader_list_classes; micro parks: manufacturing only).
-{{ config(tags=['leaders']) }}
+{{ config(tags=['leaders'], meta={'dagster': {'ref': {'name': 'leaderboard_parks'}}}) }}
 
 select l.year, l.park_type, l.rank, l.park_id, p.park_type as feed_park_type, p.park_class, p.eligible
 from {{ ref('leaderboard_parks') }} as l

@@ -1,7 +1,7 @@
 -- Every listed enterprise is a candidate (rules.md §6): graded (excluded_reason null) with a grade of
 -- seed leader_candidate_grades in its own county evaluation of Y, an enterprise of the list's
 -- category, in a sector of the list.
-{{ config(tags=['leaders']) }}
+{{ config(tags=['leaders'], meta={'dagster': {'ref': {'name': 'leaderboard_enterprises'}}}) }}
 
 select l.year, l.list, l.rank, l.subject_id, e.grade, e.category, e.sector, e.excluded_reason
 from {{ ref('leaderboard_enterprises') }} as l
