@@ -12,10 +12,8 @@
       rented_plant / village_land_via_individual row its additive measures are split,
       own/(own + Σ split rented) to itself and rented/(own + Σ split rented) to each landlord/individual;
     - R-SUBJ-9: merges follow the chain to the final subject (a tenant of a merged tenant ends at the
-      same landlord); chains longer than 30 links or cycles end nowhere (unresolved, not counted).
+      same landlord); chains longer than policy_chain_walk.max_links or cycles end nowhere (unresolved, not counted).
     Candidate subjects (int_land_holdings.is_candidate) are never merged into another subject. -#}
-
-{%- set max_links = 30 -%}
 
 with candidates as (
     select year, holder_id, own_land_area_m2
@@ -83,30 +81,28 @@ merged as (
     where link_rank = 1
 ),
 
-hop_0 as (
-    select year, member_id, parent_id as current_id, rule_id as first_rule_id, 1 as depth
-    from merged
-),
-{# Follow the chain link by link (portable: no recursive CTE, which also keeps unit tests simple). #}
-{%- for k in range(1, max_links) %}
+merge_starts as (select year, member_id as id from merged),
+merge_parent_links as (select year, member_id as child_id, parent_id from merged),
 
-hop_{{ k }} as (
-    select
-        hop.year,
-        hop.member_id,
-        coalesce(next_link.parent_id, hop.current_id) as current_id,
-        hop.first_rule_id,
-        hop.depth + case when next_link.parent_id is not null then 1 else 0 end as depth
-    from hop_{{ k - 1 }} as hop
-    left join merged as next_link
-        on next_link.year = hop.year and next_link.member_id = hop.current_id
+{# Follow the chain link by link: the one bounded walk of macros/portable/chain_walk.sql. #}
+{{ chain_walk_ctes('merge_walk', 'merge_starts', 'merge_parent_links', chain_walk_limit()) }},
+
+hop_last as (
+    -- where each chain ends: its deepest node (depth = links followed)
+    select merge_walk.year, merge_walk.origin_id as member_id, merge_walk.node_id as current_id,
+           merged.rule_id as first_rule_id, merge_walk.depth
+    from (
+        select merge_walk.*, max(merge_walk.depth) over (partition by merge_walk.year, merge_walk.origin_id) as last_depth
+        from merge_walk
+    ) as merge_walk
+    inner join merged on merged.year = merge_walk.year and merged.member_id = merge_walk.origin_id
+    where merge_walk.depth = merge_walk.last_depth
 ),
-{%- endfor %}
 
 final_parent as (
     -- R-SUBJ-9: the end of each chain; a chain still on a merged id after the last link is unresolved
     select hop.year, hop.member_id, hop.current_id as subject_id, hop.first_rule_id, hop.depth
-    from hop_{{ max_links - 1 }} as hop
+    from hop_last as hop
     left join merged on merged.year = hop.year and merged.member_id = hop.current_id
     where merged.member_id is null
 ),
