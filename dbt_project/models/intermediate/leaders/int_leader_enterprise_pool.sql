@@ -16,8 +16,8 @@ evaluation as (
 ),
 
 lists as (
-    select list_code, subject_category
-    from {{ ref('leader_lists') }}
+    select year, list_code, subject_category
+    from {{ policy_for_year('leader_lists') }} as l
     where list_kind = 'enterprise'
 ),
 
@@ -27,7 +27,7 @@ sectors as (
 ),
 
 candidate_grades as (
-    select distinct grade from {{ ref('leader_candidate_grades') }}
+    select distinct year, grade from {{ policy_for_year('leader_candidate_grades') }} as g
 ),
 
 groups as (
@@ -79,13 +79,15 @@ pool as (
     inner join sectors as s
         on s.sector_code = e.sector
     inner join lists as l
-        on l.list_code = s.leader_list
+        on l.year = e.year
+        and l.list_code = s.leader_list
         and l.subject_category = e.category
+    left join candidate_grades as cg
+        on cg.year = e.year
+        and cg.grade = e.grade
     left join groups as g
         on g.year = e.year
         and g.uscc = e.subject_id
-    left join candidate_grades as cg
-        on cg.grade = e.grade
     left join previous_year as p
         on p.year = e.year
         and p.subject_id = e.subject_id
@@ -119,4 +121,4 @@ select
     pool.in_26_counties,
     {{ leader_tilt_points('pool', 'tilts') }} as tilt_points
 from pool
-cross join tilts
+inner join tilts on tilts.year = pool.year
