@@ -71,7 +71,7 @@ def test_finding_on_above_scale_moves_a_park_list(warehouse, tmp_path):
                    'above_scale' as field, 'false' as reported_value, 'true' as verified_value,
                    date '2021-03-01' as verified_on, null as _extra, 'test' as _delivery_id,
                    999 as _row_number""", [uscc, uscc])
-    scenario.dbt_build(wh, tmp_path / "target", select=["int_findings_reviewed+"])
+    scenario.dbt_build(wh, tmp_path / "target", select=["int_audit_findings_with_appeals+"])
     with duckdb.connect(str(wh), read_only=True) as con:
         after, score_after = con.execute(q, [park]).fetchone()[0], con.execute(score_q, [park]).fetchone()[0]
         applied = con.execute("select count(*) from audit.findings_applied where year = 2020 and record_key = ? "

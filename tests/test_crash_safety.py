@@ -183,7 +183,7 @@ def test_a_second_run_on_the_same_data_dir_refuses_at_once_naming_the_first(tmp_
     data = tmp_path / "data"
     first = Run(data, feeds)
     try:
-        first.wait_until(lambda: first.saw(r"preparing the dbt manifest"), timeout=120, what="start of the first run")
+        first.wait_until(lambda: first.saw(r"dbt manifest current"), timeout=120, what="start of the first run")
         t0 = time.monotonic()
         second = subprocess.run(
             [str(BIN / "mujun"), "run", "--data-dir", str(data), "--feeds", str(feeds), "--years", "2021"],
@@ -250,7 +250,7 @@ def test_the_pipeline_holds_the_warehouse_between_steps(tmp_path, feeds):
     _empty_warehouse(data / "warehouse.duckdb")   # an earlier run's warehouse, which analysts could open
     run = Run(data, feeds)
     try:
-        run.wait_until(lambda: run.saw(r"preparing the dbt manifest"), timeout=120, what="start of the run")
+        run.wait_until(lambda: run.saw(r"dbt manifest current"), timeout=120, what="start of the run")
         probe = subprocess.run([sys.executable, "-c", "import duckdb, sys\n"
                                 f"duckdb.connect({str(data / 'warehouse.duckdb')!r}, read_only=True)"],
                                capture_output=True, text=True, timeout=60)

@@ -38,6 +38,7 @@ COUNTY, TOWN = "330109", "330109001"
 # Tests of other areas that also read these models (e.g. leader lists) are left out: cautious selection.
 EVAL_SELECT = [
     "path:dbt_project/models/intermediate/evaluation",
+    "path:dbt_project/models/intermediate/after_the_grade",   # the findings and adjustments paths (appeals)
     "path:dbt_project/models/marts/evaluation",
     "path:dbt_project/tests/evaluation",
     "--indirect-selection", "cautious",

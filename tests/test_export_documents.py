@@ -164,7 +164,7 @@ def test_worklist_chinese_fields_numbers_and_town_name_in_file(tmp_path):
         "year": 2021, "town_code": "330109001", "subject_id": ["91330109000000001A", "91330109000000002B"],
         "subject_name": ["甲公司", "乙公司"], "uscc": ["91330109000000001A", "91330109205090695H"],
         "enterprise_name": ["甲公司", "丙公司"], "source_feed": ["stats_enterprise_annual", "hightech_certificates"],
-        "record_key": ["91330109000000001A", "C-1"], "check": ["energy_ge_electricity", "certificate_valid_period"],
+        "record_key": ["91330109000000001A", "C-1"], "check_name": ["energy_ge_electricity", "certificate_valid_period"],
         "rule_id": "R-AUDIT-3", "label_zh": ["综合能耗不低于用电折标煤(吨标煤)", "证书有效期合理"],
         "field": ["energy_tce", "valid_to"], "passed": [False, True], "observed_value": ["233.096", "3"],
         "expected": ["≥ electricity_tce = 238", "[0, 3]"]})

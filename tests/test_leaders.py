@@ -248,7 +248,7 @@ def test_dbt_tests_of_the_leader_models_pass(built):
     results = json.loads((built["tmp"] / "target" / "run_results.json").read_text(encoding="utf-8"))["results"]
     # unique_id: test.mujun.<name>[.<hash>] or unit_test.mujun.<model>.<name>
     status = {r["unique_id"].split(".")[3 if r["unique_id"].startswith("unit_test.") else 2]: (r["status"], r["failures"])
-              for r in results}
+              for r in results if r["unique_id"].split(".")[0] != "operation"}   # on-run-start hooks
     assert status["ut_leader_quotas_largest_remainder_with_minimum"][0] == "pass"
     # the scenario's cycle (cycle_x <-> cycle_y, in Y and Y-1) is reported by the warn-severity test,
     # not hidden: exactly its 4 rows; every other test passes

@@ -113,7 +113,7 @@ def test_export_remediation_per_town(wh, tmp_path):
     assert rows[2][:5] == ("序号", "统一社会信用代码/评价主体", "企业名称", "评价类别", "连续D类年数(年)")
     assert len(rows[2]) == len(COLUMNS)
     assert len(rows) - 3 == len(_rows(wh, "select 1 from marts.remediation_list where year = 2021"))
-    assert ws.page_setup.orientation == "landscape" and ws.print_title_rows == "3:3"
+    assert ws.page_setup.orientation == "landscape" and ws.print_title_rows == "$3:$3"
     tax_col = [h for h in rows[2]].index("亩均税收(万元/亩)") + 1
     assert ws.cell(row=4, column=tax_col).number_format == "#,##0.00"
     # a year without D subjects exports nothing and says so

@@ -28,7 +28,7 @@ def test_run_prints_where_things_are(run):
     assert str(run["warehouse"]) in out
     assert str(run["published"]) in out
     assert "mujun dev" in out
-    assert "ingesting 2021" in out  # progress output
+    assert "ingest 2021: " in out and " rows loaded" in out  # one progress line per year ingested
 
 
 def test_every_delivery_is_accounted_for(wh):
