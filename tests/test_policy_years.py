@@ -17,6 +17,9 @@ import pytest
 
 from orchestration import whatif
 
+# A three-year county run (~2 min): `make test-slow` runs it; CI keeps the budget of `make test`.
+pytestmark = pytest.mark.slow
+
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 SHIPPED = REPO / "seeds" / "policy"
