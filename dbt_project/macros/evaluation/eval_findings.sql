@@ -1,5 +1,5 @@
 {#- R-AUDIT-4: the fields an audit finding may correct, by feed. Keys are the RAW feed column names
-    (feeds.md audit_findings.field); `column` is the staged column it replaces, `type` how the text
+    (the feed contract audit_findings.field); `column` is the staged column it replaces, `type` how the text
     verified_value is parsed, `unit` = 'kyuan' converts 千元 to 万元 with the staging macro to_wan_from_kyuan (R-UNIT-2), so a
     verified value goes through exactly the conversion the reported one went through. -#}
 {% macro eval_finding_fields() -%}

@@ -1,4 +1,4 @@
-{#- Evaluation helpers (rules.md §1, §4, §8). Portable SQL unless noted. -#}
+{#- Evaluation helpers (rules.csv §1, §4, §8). Portable SQL unless noted. -#}
 
 {#- R-UNIT-1 / §8 arithmetic: area_mu = area_m2 * 15 / 10000 in DOUBLE (1 亩 = 10000/15 m²).
     The definition of the 亩 is fixed by §8 to this exact expression (not area_m2 / 666.66...), so it
@@ -13,7 +13,7 @@
          else cast({{ numerator }} as double) / cast({{ denominator }} as double) end
 {%- endmacro %}
 
-{#- marts.md: a person_id (individual subject, a validated 18-character id) is shown as first 6 +
+{#- the public interface: a person_id (individual subject, a validated 18-character id) is shown as first 6 +
     '********' + last 4: the one definition is orchestration/masking.py (macros/masking). -#}
 {% macro eval_mask_person_id(id) -%}
     {{ mask_valid_person_id(id) }}
@@ -35,12 +35,12 @@
 {%- endmacro %}
 
 {#- A boolean in an audit finding's text value: a spelling of ref_boolean_values (the vocabulary
-    ingestion accepts, feeds.md), trimmed and case-insensitive; null if unparseable. -#}
+    ingestion accepts, the feed contract), trimmed and case-insensitive; null if unparseable. -#}
 {% macro eval_parse_bool(text) -%}
     (select b.meaning from {{ ref('ref_boolean_values') }} as b where b.value = lower(trim({{ text }})))
 {%- endmacro %}
 
-{#- feeds.md dates YYYY-MM-DD, YYYY/MM/DD, YYYYMMDD in an audit finding's text value; null if unparseable. -#}
+{#- the feed contract dates YYYY-MM-DD, YYYY/MM/DD, YYYYMMDD in an audit finding's text value; null if unparseable. -#}
 {% macro eval_parse_date(text) -%}
     {{ eval_try_cast(
         "case when length(trim(" ~ text ~ ")) = 8 and trim(" ~ text ~ ") not like '%-%' and trim(" ~ text ~ ") not like '%/%'"

@@ -1,4 +1,4 @@
-{#- R-AUDIT-4 (rules.md §7, §8 "audit findings"): the field-verification findings of year Y that
+{#- R-AUDIT-4 (rules.csv §7, §8 "audit findings"): the field-verification findings of year Y that
     replaced a reported value in the keyed row of stats_enterprise_annual (uscc), land_parcels
     (parcel_id) or land_ledger (record_id) when Y was evaluated; the change is kept here, one row per
     year x subject x field x record. Which finding applies (latest verification wins, key must exist,

@@ -1,4 +1,4 @@
-{#- The combination of columns is unique (feed keys are unique per year file, feeds.md "keys"):
+{#- The combination of columns is unique (feed keys are unique per year file, the feed contract "keys"):
       data_tests:
         - unique_combination:
             arguments:

@@ -1,5 +1,5 @@
 -- Reports (warn, does not fail the build) every enterprise whose parent_uscc chain contains a cycle
--- or exceeds the depth bound (int_enterprise_group_roots). rules.md §6: the registry's group
+-- or exceeds the depth bound (int_enterprise_group_roots). rules.csv §6: the registry's group
 -- structure should be a forest; a cycle is a data error for 市场监管局 to correct. Until then the
 -- smallest uscc of the cycle is used as the group root.
 {{ config(severity='warn', tags=['leaders']) }}

@@ -1,5 +1,5 @@
 -- Per year and list: at most list_size leaders, ranks 1..n without gaps, quotas summing to the
--- list size whenever there are at most list_size classes with candidates (rules.md §6), and no
+-- list size whenever there are at most list_size classes with candidates (rules.csv §6), and no
 -- class listing more than its quota or than its group-best candidates.
 {{ config(tags=['leaders'], meta={'dagster': {'ref': {'name': 'int_leader_selection'}}}) }}
 

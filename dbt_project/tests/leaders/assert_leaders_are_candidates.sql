@@ -1,4 +1,4 @@
--- Every listed enterprise is a candidate (rules.md §6): graded (excluded_reason null) with a grade of
+-- Every listed enterprise is a candidate (rules.csv §6): graded (excluded_reason null) with a grade of
 -- seed leader_candidate_grades in its own county evaluation of Y, an enterprise of the list's
 -- category, in a sector of the list.
 {{ config(tags=['leaders'], meta={'dagster': {'ref': {'name': 'leaderboard_enterprises'}}}) }}

@@ -3,7 +3,7 @@
     applied appeal keeps its 公示 grade — a data appeal re-ranks the appellant's county group, and
     a subject that had no occasion to appeal must not lose its grade after the window closed; then
     R-APPEAL-2: the accepted grade appeals. Row order = application order (the last row wins,
-    rules.md §8): feed rows, then 5*10^8 + n for the held grades, then 10^9 + n for the appeals. -#}
+    rules.csv §8): feed rows, then 5*10^8 + n for the held grades, then 10^9 + n for the appeals. -#}
 
 with applied as (
     select * from {{ ref('int_appeals_applied') }}

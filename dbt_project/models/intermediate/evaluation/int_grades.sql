@@ -1,4 +1,4 @@
-{#- Rank and grade of graded subjects, rules applied in the order of rules.md §5:
+{#- Rank and grade of graded subjects, rules applied in the order of rules.csv §5:
     R-GRADE-1 rank within (year, county, category) by round(total_score, 6) desc, round(tax_per_mu, 6)
       desc, unmasked subject_id asc (§8 arithmetic); r/N against policy_grade_cuts (first grade whose
       max_rank_share >= r/N; DEFAULT A 0.20, B 0.60, C 0.95, D 1.0); a group of 1 has r/N = 1;

@@ -1,4 +1,4 @@
-{#- The eight indicators of rules.md §4 for every subject row and year, whatever its category (§8
+{#- The eight indicators of rules.csv §4 for every subject row and year, whatever its category (§8
     "indicators"), in long form with numerator and denominator (R-SCORE-2 sums them). A zero or null
     denominator makes the indicator null. Subjects without any measure row get 0 tax, 0 electricity,
     0 energy, 0 equivalents (§8 "missing records") and null statistics. tax_per_kwh divides by

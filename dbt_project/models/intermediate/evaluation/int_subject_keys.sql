@@ -1,4 +1,4 @@
-{#- The public identity of every candidate subject (marts.md): subject_id as published (person ids of
+{#- The public identity of every candidate subject (the public interface): subject_id as published (person ids of
     individuals masked: first 6 + '********' + last 4) and subject_key (unique per year even when masked
     ids collide). Computed once over every int_subjects row of every year, so that the marts and the
     audit records name a subject the same way. -#}

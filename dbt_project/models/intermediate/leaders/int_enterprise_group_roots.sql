@@ -1,4 +1,4 @@
--- Enterprise groups for the leader lists (rules.md §6, [S1] §三(三) "母公司和子公司不重复遴选").
+-- Enterprise groups for the leader lists (rules.csv §6, [S1] §三(三) "母公司和子公司不重复遴选").
 -- Grain: year × uscc (every registry row of Y). group_root_uscc = the ultimate parent reached by
 -- following parent_uscc of the SAME year's registry:
 --   * a chain ends at an enterprise without parent_uscc, or at a parent_uscc that is not in the

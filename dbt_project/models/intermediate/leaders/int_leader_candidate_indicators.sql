@@ -7,7 +7,7 @@
     'energy_productivity', 'output_per_employee', 'output_per_tce', 'investment_per_mu',
     'factor_density', 'patents_per_10k_employees', 'hightech_value_added_per_mu',
     'cultivated_enterprises', 'hightech_share'] -%}
--- Long form of the scored indicators of every leader-list candidate (rules.md §6).
+-- Long form of the scored indicators of every leader-list candidate (rules.csv §6).
 -- Grain: year × list_code × candidate_id × indicator (the list's indicators, seed leader_indicators).
 -- value = the indicator in Y; value_prev = the same entity's value in Y-1 (same subject_id / park_id),
 -- growth = value / value_prev - 1, only where value_prev > 0 (else null: growth scores 0).

@@ -1,4 +1,4 @@
--- Scored leader-list candidates with the enterprise-group de-duplication (rules.md §6, [S1] §三(三)).
+-- Scored leader-list candidates with the enterprise-group de-duplication (rules.csv §6, [S1] §三(三)).
 -- Grain: year × list_code × candidate_id, candidates only (is_candidate).
 -- score = indicator_score + tilt_points. Order everywhere: round(score, 6) desc,
 -- round(tax_per_mu, 6) desc (nulls last), candidate_id asc.

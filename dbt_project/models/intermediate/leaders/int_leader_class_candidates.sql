@@ -1,6 +1,6 @@
 -- Candidate counts per sector (enterprise lists) or class (park lists): the input of the quotas.
 -- Grain: year × list_code × class_code, for classes with at least one candidate.
--- candidates = every candidate of the class (the candidate rule of rules.md §6), counted BEFORE the
+-- candidates = every candidate of the class (the candidate rule of rules.csv §6), counted BEFORE the
 -- group de-duplication (literal: "proportional to the candidate counts"; the de-duplication is a
 -- selection rule, [S1] §三(三) "不重复遴选"). candidates_after_group_dedup is kept for the
 -- shortfall report.

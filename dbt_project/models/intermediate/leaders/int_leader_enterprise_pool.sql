@@ -1,4 +1,4 @@
--- The pool of the enterprise leader lists (rules.md §6, [S1] §二(六)(七)).
+-- The pool of the enterprise leader lists (rules.csv §6, [S1] §二(六)(七)).
 -- Grain: year × list_code × subject_id. Every enterprise subject of Y whose category is the list's
 -- (seed leader_lists.subject_category: manufacturing = industrial_above, services = services) and
 -- whose sector (§6 mapping, subject_evaluation.sector) belongs to the list (ref_sectors.leader_list).

@@ -1,4 +1,4 @@
--- Park measures and indicators for the park leader lists (rules.md §6, [S1] §二(二)-(五)).
+-- Park measures and indicators for the park leader lists (rules.csv §6, [S1] §二(二)-(五)).
 -- Grain: year × park_id (every park of the parks feed, eligible or not; Y-1 values feed growth).
 -- Decisions (see _leaders__models.yml):
 --   * economic measures (tax, output, value added, revenue, R&D, energy, employees) are the sums of

@@ -1,4 +1,4 @@
--- The pool of the park leader lists (rules.md §6, [S1] §二(二)-(五)).
+-- The pool of the park leader lists (rules.csv §6, [S1] §二(二)-(五)).
 -- Grain: year × list_code × park_id: every park whose park_type is the list's (seed leader_lists).
 -- is_candidate = the park is eligible (符合参评条件; null = not eligible) and its park_class is one of
 -- the list's classes (seed leader_list_classes; micro parks: manufacturing 生产制造类 only).

@@ -1,4 +1,4 @@
--- Quotas of a leader list across its sectors / classes (rules.md §6): proportional to the candidate
+-- Quotas of a leader list across its sectors / classes (rules.csv §6): proportional to the candidate
 -- counts, largest-remainder (Hamilton) rounding, at least 1 seat for every class with a candidate.
 -- Grain: year × list_code × class_code (classes with candidates > 0).
 --

@@ -1,4 +1,4 @@
--- Indicator scores of the leader-list candidates (rules.md §6).
+-- Indicator scores of the leader-list candidates (rules.csv §6).
 -- Grain: year × list_code × candidate_id.
 -- Each indicator is scored within the candidate's sector (enterprise lists) or class (park lists):
 --   level score  = share_i × clamp0(value)  / max over the class of clamp0(value)

@@ -1,4 +1,4 @@
--- The leader lists (rules.md §6): per year, list and sector/class, the best group-de-duplicated
+-- The leader lists (rules.csv §6): per year, list and sector/class, the best group-de-duplicated
 -- candidates up to the class quota. Grain: year × list_code × candidate_id (selected only).
 -- class_rank: rank within the sector/class among the group-best candidates (the place freed by a
 -- de-duplicated group member goes to the next candidate of the same class).

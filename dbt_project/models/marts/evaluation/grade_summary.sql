@@ -1,4 +1,4 @@
-{#- Public mart (marts.md): graded subjects per (year, county, category, grade), at two stages:
+{#- Public mart (the public interface): graded subjects per (year, county, category, grade), at two stages:
     `initial` (R-GRADE-1 by rank) and `final` (after R-GRADE-6, 4, 5, 2, 3, 7), so grade shares before
     and after the overrides can be compared. Every grade of policy_grade_cuts appears (0 when empty);
     share = subjects / graded subjects of the (year, county, category). -#}

@@ -1,4 +1,4 @@
-{#- Public mart (marts.md): one row per candidate subject and year (§8 "rows of subject_evaluation"),
+{#- Public mart (the public interface): one row per candidate subject and year (§8 "rows of subject_evaluation"),
     with measures, the eight indicators, scores, bonuses, rank and grades. Person ids (individual subjects,
     R-SUBJ-5) are masked: first 6 + '********' + last 4; the unmasked id never leaves intermediate.
     Excluded rows keep measures and indicators with null scores, bonuses, rank and grades.
@@ -76,7 +76,7 @@ select
     cast(measures.avg_employees as double) as avg_employees,
     cast(coalesce(measures.electricity_kwh, 0) as double) as electricity_kwh,
     cast(coalesce(measures.new_talents, 0) as double) as new_talents,
-    -- indicators (rules.md §4)
+    -- indicators (rules.csv §4)
     {%- for i in indicators %}
     cast(indicator_values.{{ i }} as double) as {{ i }},
     {%- endfor %}

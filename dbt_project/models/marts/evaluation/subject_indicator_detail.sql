@@ -1,4 +1,4 @@
-{#- Public mart (marts.md): the explanation of every score. One row per scored indicator of each graded
+{#- Public mart (the public interface): the explanation of every score. One row per scored indicator of each graded
     subject (value, benchmark, benchmark_year, weight, cap, score, rule_id R-SCORE-1 or R-SCORE-3), plus
     one row per bonus (indicator = talent_bonus / hightech_bonus / water_bonus; rule R-BONUS-1/2/3;
     value = uncapped talent points, or 1/0 for the certificate / honour; cap = the talent cap).

@@ -1,4 +1,4 @@
--- "亩均论英雄"改革领跑县(市、区) (rules.md §6, [S1] §二(一), §三(三)): the counties of the
+-- "亩均论英雄"改革领跑县(市、区) (rules.csv §6, [S1] §二(一), §三(三)): the counties of the
 -- province's 督查激励 list (county_incentives feed of Y), "as listed" — no ranking or cut — shown
 -- with the county's aggregate indicators over its graded subjects of Y (excluded_reason null):
 -- aggregate ratios Σ numerator / Σ area over the graded subjects whose indicator is non-null

@@ -1,4 +1,4 @@
--- 亩均效益领跑企业 (rules.md §6, [S1] §二(六)(七)): the manufacturing and services leader lists.
+-- 亩均效益领跑企业 (rules.csv §6, [S1] §二(六)(七)): the manufacturing and services leader lists.
 -- Grain: year × list × rank.
 with
 

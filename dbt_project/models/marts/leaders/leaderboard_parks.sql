@@ -1,4 +1,4 @@
--- 亩均效益领跑特色小镇 / 经济开发区 / 高新区 / 小微企业园 (rules.md §6, [S1] §二(二)-(五)).
+-- 亩均效益领跑特色小镇 / 经济开发区 / 高新区 / 小微企业园 (rules.csv §6, [S1] §二(二)-(五)).
 -- Grain: year × park_type × rank. All park indicators are shown for every park; the list's own
 -- indicators (seed leader_indicators) are the scored ones.
 with

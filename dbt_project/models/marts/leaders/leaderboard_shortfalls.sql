@@ -1,4 +1,4 @@
--- Leader lists, sectors and classes that could not be filled, and by how many (rules.md §6).
+-- Leader lists, sectors and classes that could not be filled, and by how many (rules.csv §6).
 -- Grain: year × list_code × level × class_code (class_code null on the 'list' rows).
 -- Years = the evaluation years (marts.subject_evaluation). Seats that a class cannot fill are not
 -- redistributed to other classes ([S1] fixes a per-class selection "分类遴选"; nothing in it moves
