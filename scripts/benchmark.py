@@ -60,6 +60,7 @@ def step_generate(d: Path, scale: str, years: list[int]) -> dict:
 
 
 def step_ingest(d: Path, scale: str, years: list[int]) -> dict:
+    os.environ["MUJUN_DATA_DIR"] = str(d)   # DuckDB spills under <work>/tmp/duckdb, as a run's would
     import duckdb
 
     from orchestration.feeds.contract import FEEDS

@@ -107,3 +107,17 @@ def test_a_limit_too_small_to_read_fails_clearly_and_keeps_the_earlier_load(tmp_
     assert "tax_payments.csv" in str(e.value)
     assert _fingerprint(con) == before
     assert con.execute("select count(*) from quarantine.delivery_ledger").fetchone() == (1,)
+
+
+def test_the_spill_folder_is_created_with_its_parents(tmp_path):
+    """DuckDB creates only the last folder of temp_directory; a fresh data dir has no tmp/ yet."""
+    import duckdb
+
+    from orchestration.feeds.loader import duckdb_memory
+
+    spill = tmp_path / "fresh-data-dir" / "tmp" / "duckdb"
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    with duckdb_memory(con, "256MB", spill):
+        assert spill.is_dir()
+        assert con.execute("select current_setting('temp_directory')").fetchone()[0] == str(spill)
+    con.close()
