@@ -37,7 +37,9 @@
 {#- A boolean in an audit finding's text value: a spelling of ref_boolean_values (the vocabulary
     ingestion accepts, the feed contract), trimmed and case-insensitive; null if unparseable. -#}
 {% macro eval_parse_bool(text) -%}
-    (select b.meaning from {{ ref('ref_boolean_values') }} as b where b.value = lower(trim({{ text }})))
+    {#- aggregated: Spark accepts a correlated scalar subquery only when it returns one row by construction
+        (the seed's test keeps one meaning per spelling) -#}
+    (select max(b.meaning) from {{ ref('ref_boolean_values') }} as b where b.value = lower(trim({{ text }})))
 {%- endmacro %}
 
 {#- the feed contract dates YYYY-MM-DD, YYYY/MM/DD, YYYYMMDD in an audit finding's text value; null if unparseable. -#}
