@@ -12,6 +12,8 @@ its children, e.g. the dbt subprocess), wall time and peak RSS (ru_maxrss) are i
   audit      random audit: sample + GX suites + town quality + Data Docs + worklists
   run        a whole `mujun run` on a fresh data dir (<work>/run) with these feeds
   rerun      a second `mujun run` on the same data dir, nothing changed
+  spark      the same seeds and models on a local Spark (`mujun spark-build`; `make setup-spark` first),
+             from the raw layer of the ingest step: compare with the evaluate floor (models only)
 Floors, measured in the same run right after their step:
   ingest     the same files loaded by ONE DuckDB process with typed read_csv (types sniffed),
              one table per file, nothing checked: the cost of reading the bytes into DuckDB
@@ -203,8 +205,21 @@ def step_rerun(d: Path, scale: str, years: list[int]) -> dict:
     return {"note": "second `mujun run`, nothing changed"}
 
 
+def step_spark(d: Path, scale: str, years: list[int]) -> dict:
+    """The same seeds and models on a local Spark (`mujun spark-build`, `make setup-spark` first), from
+    the raw layer the ingest step wrote: compare with the evaluate step's floor (models only)."""
+    spark_dir = d / "spark"
+    shutil.rmtree(spark_dir, ignore_errors=True)
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    subprocess.run([str(Path(sys.executable).parent / "mujun"), "spark-build", "--data-dir", str(d),
+                    "--warehouse", str(d / "warehouse.duckdb"), "--spark-dir", str(spark_dir), "--quiet"],
+                   cwd=REPO, env=env, check=True)
+    return {"note": f"seeds + models on Spark local[2], {os.cpu_count()} cores"}
+
+
 STEPS = {"generate": step_generate, "ingest": step_ingest, "evaluate": step_evaluate, "audit": step_audit,
-         "run": step_run, "rerun": step_rerun, "floor:ingest": floor_ingest, "floor:evaluate": floor_evaluate}
+         "run": step_run, "rerun": step_rerun, "spark": step_spark,
+         "floor:ingest": floor_ingest, "floor:evaluate": floor_evaluate}
 FLOORS = {"ingest": "floor:ingest", "evaluate": "floor:evaluate"}
 
 

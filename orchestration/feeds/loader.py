@@ -154,9 +154,10 @@ def duckdb_memory(con: duckdb.DuckDBPyConnection, memory_limit: str | None, spil
         raise ValueError(f"memory limit {limit!r} (MUJUN_INGEST_MEMORY_LIMIT) is not a DuckDB memory size such "
                          f"as 1GB or 512MB: {str(e).splitlines()[0]}") from None
     switched = False
-    # DuckDB creates only the last folder of temp_directory: a missing parent (a fresh data dir, the
-    # library used outside `mujun run`) would surface as a misleading "cannot be read as CSV"
-    spill.mkdir(parents=True, exist_ok=True)
+    # DuckDB creates only the last folder of temp_directory (and only when it spills): a missing parent
+    # (a fresh data dir, the library used outside `mujun run`) would surface as a misleading
+    # "cannot be read as CSV"
+    spill.parent.mkdir(parents=True, exist_ok=True)
     if str(spill) != old_dir:
         try:
             con.execute(f"set temp_directory = '{str(spill).replace(chr(39), chr(39) * 2)}'")
