@@ -13,6 +13,7 @@ from pathlib import Path
 
 from orchestration import documents as D
 from orchestration import issuing
+from orchestration.report.data import CATEGORY_NAMES   # the one Chinese name of each category
 
 # (key in marts.remediation_list, Chinese header, document kind)
 COLUMNS: list[tuple[str, str, str]] = [
@@ -35,7 +36,6 @@ COLUMNS: list[tuple[str, str, str]] = [
     ("grade_rules_text", "等级调整规则", D.TEXT),
 ]
 
-CATEGORY_ZH = {"industrial_above": "规上工业", "industrial_below": "规下工业", "services": "服务业"}
 
 
 class RemediationExportError(Exception):
@@ -55,7 +55,7 @@ def _cell(key: str, value, indicators: dict[str, str]):
     if key.endswith("_indicator") and value is not None:
         return indicators.get(value, value)
     if key == "category" and value is not None:
-        return CATEGORY_ZH.get(value, value)
+        return CATEGORY_NAMES.get(value, value)
     return value
 
 
