@@ -1,6 +1,7 @@
 """`mujun export remediation --year Y`: the 低效整治 list (marts.remediation_list) as one XLSX per town.
 
-Each town (镇街) gets `remediation_<year>_<town_code>.xlsx` with its D-grade subjects in follow-up
+Each town (镇街) gets `remediation_<year>_<town_code>.xlsx`, titled with the town's name from
+ref_towns (orchestration.towns; the code alone when it has none), with its D-grade subjects in follow-up
 order (longest in D first), their consecutive D years and their three largest shortfalls against the
 benchmarks. The column spec is the small list COLUMNS of (mart column, Chinese header, unit), so the
 公示 formatter can take it over as is. Cells are spreadsheet-safe and masked (orchestration.spreadsheet).
@@ -12,7 +13,7 @@ import datetime as dt
 from pathlib import Path
 
 from orchestration import documents as D
-from orchestration import issuing
+from orchestration import issuing, towns
 from orchestration.report.data import CATEGORY_NAMES   # the one Chinese name of each category
 
 # (key in marts.remediation_list, Chinese header, document kind)
@@ -83,13 +84,16 @@ def export_remediation(con, year: int, out_dir: Path | str, issued_on: dt.date |
         county_of[town] = county
         by_town.setdefault(town, []).append([_cell(k, v, indicators) for k, v in zip(keys, values)])
     issued_on = issued_on or dt.date.today()
+    names = towns.names(con)
     files = []
     for town, town_rows in by_town.items():
         office = issuing.office(con, "county", county_of[town])
+        name = names.get(town)
         doc = D.Document(
-            title=f"{year}年度亩均效益评价D类企业低效整治名单（镇街{town}）",
+            title=f"{year}年度亩均效益评价D类企业低效整治名单（{name + '，' if name else ''}镇街{town}）",
             office=office.name, issued_on=issued_on,
-            note=f"共{len(town_rows)}家，按连续D类年数排序，请镇街逐户跟进整治",
+            note=f"共{len(town_rows)}家，按连续D类年数排序，请镇街逐户跟进整治"
+                 + ("" if name else f"（{towns.NAMES_SOURCE}）"),
             columns=[D.Column(h, k) for _, h, k in COLUMNS], rows=town_rows, sheet_name=f"低效整治{year}")
         files.append(D.write_document(out_dir / f"remediation_{year}_{town}.xlsx", doc))
     return files

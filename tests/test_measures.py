@@ -108,7 +108,7 @@ def test_export_remediation_per_town(wh, tmp_path):
     ws = load_workbook(files[0]).active
     rows = list(ws.iter_rows(values_only=True))
     # a 公示 document: title, issuing office and date, then the header row (orchestration.documents)
-    assert rows[0][0] == "2021年度亩均效益评价D类企业低效整治名单（镇街330109001）"
+    assert rows[0][0] == "2021年度亩均效益评价D类企业低效整治名单（示例雪松街道，镇街330109001）"   # ref_towns
     assert "办公室" in rows[1][0]
     assert rows[2][:5] == ("序号", "统一社会信用代码/评价主体", "企业名称", "评价类别", "连续D类年数(年)")
     assert len(rows[2]) == len(COLUMNS)

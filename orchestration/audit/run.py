@@ -20,6 +20,7 @@ from typing import Callable
 import duckdb
 import pandas as pd
 
+from orchestration import towns
 from orchestration.audit import batches as B
 from orchestration.audit import gx_runner, parameters, sampling, worklists
 from orchestration.audit import suites as S
@@ -120,6 +121,7 @@ def run_audit(
         t["read_s"] = time.monotonic() - t0
         t0 = time.monotonic()
         population = gx_runner.evaluate_population(con, c.batches, c.parameters, project_root, progress)
+        town_names = towns.names(con)     # reference.ref_towns as this run's dbt seeded it
         t["population_s"] = time.monotonic() - t0
     params, sample, frames = c.parameters, c.sample, c.frames
 
@@ -136,7 +138,7 @@ def run_audit(
     suite_results = gx_runner.suite_rows(gx_run, now, run_key)
     t["results_s"] = time.monotonic() - t0
     t0 = time.monotonic()
-    lists = worklists.write_worklists(rec, sample, reports_dir)
+    lists = worklists.write_worklists(rec, sample, reports_dir, town_names=town_names)
     t["worklists_s"] = time.monotonic() - t0
 
     t0 = time.monotonic()

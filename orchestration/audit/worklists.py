@@ -10,8 +10,9 @@ field: a number, an integer, a date or 是/否; 核实日期 a date). The last t
 column identifiers of the contract (数据来源代码, 核查字段代码): with 评价主体, 记录主键, 上报值, 核实值 and
 核实日期 they make the audit_findings feed (feeds.md), whose 数据来源 takes those identifiers.
 
-A town name is shown when the caller knows it (`town_names`); the project has no town-name reference
-yet, so by default the worklist names the town by its county and code.
+The town's name comes from seeds/reference/ref_towns.csv (orchestration.towns; the audit passes
+the warehouse's copy): file 330109001_萧山区城厢街道.xlsx, title （萧山区城厢街道）. A town without a
+name there is named by its county and code, and the note row says where names come from.
 Every text cell is masked for person ids and spreadsheet-safe (orchestration.spreadsheet): a company
 name such as ``=HYPERLINK(...)`` is a text cell, never a live formula.
 """
@@ -25,7 +26,7 @@ from pathlib import Path
 import pandas as pd
 
 from orchestration import documents as D
-from orchestration import issuing
+from orchestration import issuing, towns
 from orchestration.feeds import contract as fc
 
 FAILED_ZH, PASSED_ZH = "不符，需现场核实", "通过"
@@ -176,12 +177,14 @@ def document(frame: pd.DataFrame, year: int, town_code: str, county_name: str | 
              office: str, issued_on: dt.date) -> D.Document:
     where = f"{county_name or ''}{town_name or ''}" + ("" if town_name else f" 镇街{town_code}")
     failed = int(frame["_failed"].sum())
+    unnamed = "" if town_name else f"（{towns.NAMES_SOURCE}）"
+
     columns = [D.Column(h, k, entry=list(frame["entry"]) if c == "verified_value" else
                         D.ENTRY_DATE if c == "verified_on" else None) for c, h, k in COLUMNS]
     return D.Document(
         title=f"{int(year)}年度亩均效益评价随机抽查核查清单（{where.strip()}）",
         office=office, issued_on=issued_on,
-        note=f"镇街代码 {town_code}；{failed} 项需现场核实（红色底纹）。请填写核实值（按核查字段的单位）和核实日期。",
+        note=f"镇街代码 {town_code}{unnamed}；{failed} 项需现场核实（红色底纹）。请填写核实值（按核查字段的单位）和核实日期。",
         columns=columns, rows=frame[[c for c, _, _ in COLUMNS]].values.tolist(),
         highlight=list(frame["_failed"]), sheet_name="核查清单",
         meta={"subject": f"{int(year)} {town_code}", "keywords": "audit_findings"})
@@ -200,11 +203,12 @@ def write_worklists(records: pd.DataFrame, sample: pd.DataFrame, reports_dir: Pa
                     workers: int | None = None, town_names: dict[str, str] | None = None,
                     issued_on: dt.date | None = None) -> list[Path]:
     """One XLSX per year and town of the sample. A province writes ~2,900 of them (20 ms each), so
-    from PARALLEL_FROM on they are written by one worker process per core."""
+    from PARALLEL_FROM on they are written by one worker process per core. town_names: code → name,
+    by default ref_towns from the seed CSV (orchestration.towns)."""
     table = worklist_table(records, sample)          # built once, then split by year and town
     counties = issuing.county_names()
     issued_on = issued_on or dt.date.today()
-    town_names = town_names or {}
+    town_names = towns.names() if town_names is None else town_names
     offices: dict[str, str] = {}
     jobs = []
     for (year, town), g in table.groupby(["_year", "_town"], sort=True):

@@ -11,27 +11,37 @@ import pandas as pd
 
 FONT = "Noto Sans CJK SC, Noto Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
 GRADE_COLOURS = alt.Scale(domain=["A", "B", "C", "D"], range=["#1a9850", "#91cf60", "#fdae61", "#d73027"])
+GRADE_CHART_HEIGHT = 1200           # px the per-county grade bars aim at (a province: 90 counties × 2)
+GRADE_BAR_MIN, GRADE_BAR_MAX = 6, 16
 
 
 def _configure(chart):
     return chart.configure(font=FONT).configure_view(stroke=None)
 
 
-def grade_shares(rows: list[dict]):
-    """Stacked bars: the grade shares of each county and category, before and after the overrides."""
+def grade_shares(rows: list[dict], *, height: int = GRADE_CHART_HEIGHT):
+    """Stacked bars: the grade shares of each county (or city: county_label) in one column per
+    category, the bar before the overrides (pale) above the bar after them. Rows keep the order
+    of `rows` (county code, so a city's counties stay together); the bars get thinner with more
+    counties so that a province's 90 stay within about `height` pixels."""
     df = pd.DataFrame(rows)
-    df["group"] = df["category_name"] + " · " + df["stage_name"]
-    order = [f"{c} · {s}" for c in dict.fromkeys(df["category_name"]) for s in dict.fromkeys(df["stage_name"])]
+    places = list(dict.fromkeys(df["county_label"]))
+    stages = list(dict.fromkeys(df["stage_name"]))
+    step = max(GRADE_BAR_MIN, min(GRADE_BAR_MAX, height // max(1, len(places) * len(stages))))
     bars = alt.Chart(df).mark_bar().encode(
         x=alt.X("share:Q", stack="zero", title="占比 share of graded subjects", axis=alt.Axis(format="%"),
                 scale=alt.Scale(domain=[0, 1])),
-        y=alt.Y("group:N", sort=order, title=None),
+        y=alt.Y("county_label:N", sort=places, title=None, axis=alt.Axis(labelFontSize=10 if step < 8 else 11)),
+        yOffset=alt.YOffset("stage_name:N", sort=stages),
         color=alt.Color("grade:N", scale=GRADE_COLOURS, title="等级 grade"),
+        opacity=alt.Opacity("stage_name:N", sort=stages, scale=alt.Scale(domain=stages, range=[0.5, 1.0]),
+                            title="上 调整前 / 下 调整后"),
         order=alt.Order("grade:O"),
-        tooltip=["county:N", "category_name:N", "stage_name:N", "grade:N", "subjects:Q",
+        tooltip=["county_label:N", "category_name:N", "stage_name:N", "grade:N", "subjects:Q",
                  alt.Tooltip("share:Q", format=".1%")],
-    ).properties(width=520)
-    return _configure(bars.facet(row=alt.Row("county:N", title="县(市、区) county")))
+    ).properties(width=230, height=alt.Step(step))
+    categories = list(dict.fromkeys(df["category_name"]))
+    return _configure(bars.facet(column=alt.Column("category_name:N", sort=categories, title=None)))
 
 
 def tax_distribution(bins: list[dict], floors: dict[str, float]):
@@ -103,9 +113,9 @@ def town_quality(rows: list[dict]):
     df = pd.DataFrame(rows)
     chart = alt.Chart(df).mark_bar().encode(
         x=alt.X("quality_score:Q", title="数据质量得分 quality score", scale=alt.Scale(domain=[0, 1])),
-        y=alt.Y("town_code:N", sort="x", title="镇街 town"),
+        y=alt.Y("town:N", sort="x", title="镇街 town"),
         color=alt.Color("quality_score:Q", scale=alt.Scale(scheme="redyellowgreen", domain=[0, 1]), legend=None),
-        tooltip=["town_code:N", "checked_values:Q", "failed_values:Q", alt.Tooltip("quality_score:Q", format=".3f")],
+        tooltip=["town:N", "checked_values:Q", "failed_values:Q", alt.Tooltip("quality_score:Q", format=".3f")],
     ).properties(width=520)
     return _configure(chart)
 

@@ -13,6 +13,8 @@ import math
 
 import duckdb
 
+from orchestration import issuing, towns
+
 CATEGORY_NAMES = {
     "industrial_above": "规上工业",
     "industrial_below": "规下工业",
@@ -60,6 +62,12 @@ def county_names(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
             for r in rows(con, "select county_code, county_name from reference.ref_counties")}
 
 
+def sector_names(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """sector_code -> its Chinese name, ref_sectors.name_zh (the name the leader lists carry as
+    sector_name); the seed CSV when the file has no reference copy."""
+    return {r["sector_code"]: r["name_zh"] for r in issuing.seed_rows(con, "ref_sectors")}
+
+
 def thresholds(con: duckdb.DuckDBPyConnection) -> dict[str, float]:
     """The tax-per-mu floors of R-GRADE-2 (D) and R-GRADE-4 (A/B), from the policy seed."""
     got = {r["parameter"]: float(r["value"]) for r in rows(
@@ -71,17 +79,48 @@ def thresholds(con: duckdb.DuckDBPyConnection) -> dict[str, float]:
 
 
 def grade_shares(con: duckdb.DuckDBPyConnection, year: int) -> list[dict]:
-    """marts.grade_summary of the year: both stages, every grade, with readable labels."""
+    """marts.grade_summary of the year: both stages, every grade, with readable labels; county_label
+    names the city too when the year spans more than one (杭州市 萧山区)."""
     names = county_names(con)
+    cities = {r["county_code"]: r["city_name"]
+              for r in rows(con, "select county_code, city_name from reference.ref_counties")}
     out = rows(con, """
         select county_code, category, stage, grade, subjects, graded_subjects, share
         from marts.grade_summary where year = ?
         order by county_code, category, stage desc, grade""", [year])
+    several = len({cities.get(r["county_code"]) for r in out}) > 1
     for r in out:
         r["county"] = f"{names.get(r['county_code'], r['county_code'])}"
+        r["city_name"] = cities.get(r["county_code"]) or "—"
+        r["county_label"] = f"{r['city_name']} {r['county']}" if several else r["county"]
         r["category_name"] = CATEGORY_NAMES.get(r["category"], r["category"])
         r["stage_name"] = STAGE_NAMES.get(r["stage"], r["stage"])
         r["share"] = float(r["share"]) if r["share"] is not None else 0.0
+    return out
+
+
+def grade_shares_by_city(shares: list[dict]) -> list[dict]:
+    """The county rows of grade_shares summed per city (Σ subjects / Σ graded subjects), for the
+    province overview: rows of the same shape, county_label = the city's name."""
+    by: dict[tuple, dict] = {}
+    per_county: dict[tuple, int] = {}     # graded_subjects is repeated on every grade row of a county
+    for r in shares:
+        key = (r["city_name"], r["category"], r["stage"], r["grade"])
+        got = by.setdefault(key, {"city_name": r["city_name"], "county_label": r["city_name"],
+                                  "category": r["category"], "category_name": r["category_name"],
+                                  "stage": r["stage"], "stage_name": r["stage_name"], "grade": r["grade"],
+                                  "subjects": 0, "counties": 0})
+        got["subjects"] += int(r["subjects"] or 0)
+        got["counties"] += 1
+        per_county[(r["city_name"], r["category"], r["stage"], r["county_code"])] = int(r["graded_subjects"] or 0)
+    graded: dict[tuple, int] = {}
+    for (city, category, stage, _), n in per_county.items():
+        graded[(city, category, stage)] = graded.get((city, category, stage), 0) + n
+    out = list(by.values())
+    for r in out:
+        total = graded.get((r["city_name"], r["category"], r["stage"]), 0)
+        r["graded_subjects"] = total
+        r["share"] = r["subjects"] / total if total else 0.0
     return out
 
 
@@ -179,8 +218,15 @@ def leader_lists(con: duckdb.DuckDBPyConnection, year: int, top: int = 10) -> li
 
 
 def town_quality(con: duckdb.DuckDBPyConnection, year: int) -> list[dict]:
-    return rows(con, """select town_code, checked_values, failed_values, quality_score
-                        from audit.town_quality where year = ? order by quality_score, town_code""", [year])
+    """audit.town_quality of the year, lowest score first, each town labelled 城厢街道 (330109001)
+    by its name in ref_towns (orchestration.towns), or by its code when it has none."""
+    out = rows(con, """select town_code, checked_values, failed_values, quality_score
+                       from audit.town_quality where year = ? order by quality_score, town_code""", [year])
+    names = towns.names(con)
+    for r in out:
+        r["town_name"] = names.get(r["town_code"])
+        r["town"] = towns.labelled(r["town_code"], names)
+    return out
 
 
 def gates(con: duckdb.DuckDBPyConnection, year: int) -> list[dict]:

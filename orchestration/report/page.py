@@ -29,6 +29,7 @@ td.num{text-align:right;font-variant-numeric:tabular-nums}
 .status-failed{color:#b42318;font-weight:bold} .status-accepted{color:#b54708} .status-passed{color:#027a48}
 .chart{min-height:40px} .grid{display:flex;flex-wrap:wrap;gap:16px}
 .empty{color:#7b8794;font-style:italic}
+.scroll{max-height:460px;overflow-y:auto;display:inline-block;border-bottom:1px solid #dde2e8}
 """
 
 

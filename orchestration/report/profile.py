@@ -1,11 +1,11 @@
 """`mujun profile SUBJECT`: one subject's picture (企业画像) over every year in the warehouse.
 
-Who it is (name, town, category, sector), each indicator with its benchmark per year, the grade
+Who it is (name, town by its ref_towns name, category, sector by its ref_sectors name), each indicator with its benchmark per year, the grade
 history with the rules that moved it, where it stands within its county and category and within
 its sector (percentiles, 对标), and its places on the leader lists. The subject is found by USCC,
 masked person id (as in the marts) or company name (exact, else a unique part of it); an unknown
 or ambiguous name is refused with the candidates. Text on the terminal, or an HTML page with
---html. Reads only marts.* (the published copy by default).
+--html. Reads marts.* and the names in reference.* (the published copy by default).
 """
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import duckdb
 
+from orchestration import towns
 from orchestration.explain import (
     CATEGORY_LABELS,
     EXCLUSION_REASONS,
@@ -20,7 +21,7 @@ from orchestration.explain import (
     INDICATOR_LABELS,
 )
 from orchestration.report import charts
-from orchestration.report.data import rows
+from orchestration.report.data import rows, sector_names
 from orchestration.report.page import Page, fmt, table
 
 MAX_CANDIDATES = 10
@@ -47,7 +48,9 @@ def resolve(con: duckdb.DuckDBPyConnection, query: str) -> str:
         if len(found) == 1:
             return found[0]["subject_id"]
         if len(found) > 1:
-            listed = "\n".join(f"  {r['subject_id']}  {r['subject_name']}  (town {r['town_code']}, last {r['year']})"
+            names = towns.names(con)
+            listed = "\n".join(f"  {r['subject_id']}  {r['subject_name']}  "
+                               f"(town {towns.labelled(r['town_code'], names)}, last {r['year']})"
                                for r in found[:MAX_CANDIDATES])
             more = f"\n  … and {len(found) - MAX_CANDIDATES} more" if len(found) > MAX_CANDIDATES else ""
             raise SubjectLookupError(f"{len(found)} subjects {how} {q!r}; give one of their ids:\n{listed}{more}")
@@ -64,6 +67,9 @@ class Profile:
     indicators: list[dict]          # per year × indicator: value, benchmark, score
     percentiles: list[dict]         # latest year, per indicator and total score: within group / sector
     leader_places: list[dict]       # per year × list
+    town: str = ""                  # 城厢街道 (330109001), or the code when ref_towns has no name
+    town_note: str | None = None    # where town names come from, when this one has none
+    sector: str = "—"               # 高端装备 (high_end_equipment), ref_sectors.name_zh
 
 
 PERCENTILE_FIELDS = list(INDICATOR_LABELS) + ["total_score"]
@@ -102,7 +108,12 @@ def load(con: duckdb.DuckDBPyConnection, subject_id: str) -> Profile:
     places = rows(con, """
         select year, list, rank, sector_name, sector_rank, sector_quota, score
         from marts.leaderboard_enterprises where subject_id = ? order by year, list""", [subject_id])
-    return Profile(subject_id, latest, history, indicators, pct, places)
+    names = towns.names(con)
+    sector = latest["sector"]
+    return Profile(subject_id, latest, history, indicators, pct, places,
+                   town=towns.labelled(latest["town_code"], names),
+                   town_note=towns.missing_note([latest["town_code"]], names),
+                   sector=f"{sector_names(con).get(sector, sector)} ({sector})" if sector else "—")
 
 
 def _label(field: str) -> str:
@@ -138,8 +149,9 @@ def _indicator_table(p: Profile) -> list[dict]:
 def text(p: Profile) -> str:
     s = p.identity
     lines = [f"企业画像 profile: {p.subject_id}  {s['subject_name'] or ''}".rstrip(),
-             (f"  县 county {s['county_code']};  镇街 town {s['town_code']};  "
-             f"类别 category {CATEGORY_LABELS.get(s['category'], s['category'])};  行业门类 sector {s['sector'] or '—'}"),
+             (f"  县 county {s['county_code']};  镇街 town {p.town};  "
+             f"类别 category {CATEGORY_LABELS.get(s['category'], s['category'])};  行业 sector {p.sector}"),
+             *([f"  ({p.town_note})"] if p.town_note else []),
              f"  years in the warehouse: {', '.join(str(h['year']) for h in p.history)}", "",
              "等级历史 grade history:"]
     for h in p.history:
@@ -181,9 +193,10 @@ def html(p: Profile, source: str = "") -> str:
     page.add("基本情况 Subject",
              table([("k", "项目"), ("v", "值")], [
                  {"k": "评价主体 subject", "v": p.subject_id}, {"k": "名称 name", "v": s["subject_name"]},
-                 {"k": "县 county", "v": s["county_code"]}, {"k": "镇街 town", "v": s["town_code"]},
+                 {"k": "县 county", "v": s["county_code"]},
+                 {"k": "镇街 town", "v": p.town + (f"（{p.town_note}）" if p.town_note else "")},
                  {"k": "类别 category", "v": CATEGORY_LABELS.get(s["category"], s["category"])},
-                 {"k": "行业门类 sector", "v": s["sector"]},
+                 {"k": "行业 sector", "v": p.sector},
                  {"k": "年度 years", "v": ", ".join(str(h["year"]) for h in p.history)}]), anchor="subject")
     ind_rows = _indicator_table(p)
     series = []
@@ -205,7 +218,7 @@ def html(p: Profile, source: str = "") -> str:
                    [{**h, "rank": f"{h['rank_in_group']}/{h['group_size']}" if h["rank_in_group"] else "—",
                      "rules": _rules_text(h)} for h in p.history]), anchor="grades")
     page.add(f"对标 Percentiles ({s['year']})",
-             '<p class="note">在已评等级的同县同类别主体中、在同行业门类主体中的百分位 (0 最低, 100 最高)。</p>',
+             '<p class="note">在已评等级的同县同类别主体中、在同行业 (ref_sectors) 主体中的百分位 (0 最低, 100 最高)。</p>',
              table([("label", "指标"), ("cc", "同县同类别"), ("sector", "同行业")],
                    [{"label": _label(f),
                      "cc": _pct(next(x for x in p.percentiles if x["field"] == f and x["scope"] == "county_category")),

@@ -13,11 +13,13 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration import towns
 from orchestration.report import charts, data
 from orchestration.report.page import Page, esc, table
 
 TAX_BIN_WIDTH = 1.0     # 万元/亩 per histogram bin: the policy floors (2 and 5) fall on bin edges
 TOWN_CHART_LIMIT = 40   # the lowest-scoring towns drawn; a province has ~1,300 towns
+SCROLL_FROM_ROWS = 40   # a longer table scrolls in a box instead of lengthening the page
 TAX_AXIS_FLOORS = 10    # the histogram spans 0 … 10 × the A/B floor; the tail above is one open bin
 
 SHORTFALL_REASONS = {
@@ -39,13 +41,21 @@ def build(con: duckdb.DuckDBPyConnection, year: int, source: str = "") -> str:
 
     shares = data.grade_shares(con, year)
     changed = _changed_by_overrides(shares)
+    cities = data.grade_shares_by_city(shares)
+    overview = len({r["city_name"] for r in cities}) > 1
     page.add("一、等级分布 Grade shares per county and category",
-             '<p class="note">每县、每类别已评等级主体的等级占比：调整前为按排名分档 (R-GRADE-1)，调整后为'
-             '最终等级 (R-GRADE-2…7 之后)。来源 marts.grade_summary。</p>',
+             '<p class="note">每县、每类别已评等级主体的等级占比：调整前 (浅色, 上) 为按排名分档 (R-GRADE-1)，'
+             '调整后 (深色, 下) 为最终等级 (R-GRADE-2…7 之后)。来源 marts.grade_summary。'
+             + ('先按地级市汇总 (Σ主体 / Σ已评等级主体)，再按县 (按县市区代码排列，同一地级市相邻)。' if overview else '')
+             + '</p>',
+             *((f'<h3>按地级市 per city ({len({r["city_name"] for r in cities})})</h3>',
+                page.chart("grade_shares_cities", charts.grade_shares(cities)),
+                f'<h3>按县(市、区) per county ({len({r["county_code"] for r in shares})})</h3>')
+               if overview else ()),
              page.chart("grade_shares", charts.grade_shares(shares)),
-             table([("county", "县"), ("category_name", "类别"), ("grade", "等级"),
-                    ("initial", "调整前"), ("final", "调整后"), ("delta", "变化")], changed,
-                   empty="调整未改变任何等级 the overrides moved no grade"),
+             _scrolled(table([("county", "县"), ("category_name", "类别"), ("grade", "等级"),
+                              ("initial", "调整前"), ("final", "调整后"), ("delta", "变化")], changed,
+                             empty="调整未改变任何等级 the overrides moved no grade"), len(changed)),
              anchor="grades")
 
     cap = TAX_AXIS_FLOORS * floors["tax_per_mu_floor_ab"]
@@ -89,13 +99,19 @@ def build(con: duckdb.DuckDBPyConnection, year: int, source: str = "") -> str:
                                 for c in lst["class_shortfalls"]]))
     page.add("四、领跑者名单 Leader lists and their shortfalls", *parts, anchor="leaders")
 
-    towns = data.town_quality(con, year)
+    town_rows = data.town_quality(con, year)
+    shown = town_rows[:TOWN_CHART_LIMIT]
+    unnamed = towns.missing_note([r["town_code"] for r in shown],
+                                 {r["town_code"]: r["town_name"] for r in shown if r["town_name"]})
     page.add("五、镇街数据质量 Town data quality (random audit)",
              '<p class="note">随机抽查核验的数值中通过的比例 (audit.town_quality)，低分在上'
-             + (f'；只画出得分最低的 {TOWN_CHART_LIMIT} 个 (共 {len(towns)} 个镇街)' if len(towns) > TOWN_CHART_LIMIT else '')
-             + '。</p>',
-             page.chart("town_quality", charts.town_quality(towns[:TOWN_CHART_LIMIT])) if towns
-             else '<p class="empty">本年度无抽查结果 no audit results this year</p>',
+             + (f'；只列出得分最低的 {TOWN_CHART_LIMIT} 个 (共 {len(town_rows)} 个镇街)'
+                if len(town_rows) > TOWN_CHART_LIMIT else '')
+             + '。' + (esc(unnamed) + '。' if unnamed else '') + '</p>',
+             *((page.chart("town_quality", charts.town_quality(shown)),
+                table([("town", "镇街"), ("checked_values", "核验数值"), ("failed_values", "不符"),
+                       ("quality_score", "数据质量得分")], shown)) if town_rows
+               else ('<p class="empty">本年度无抽查结果 no audit results this year</p>',)),
              anchor="towns")
 
     judged = data.gates(con, year)
@@ -106,6 +122,13 @@ def build(con: duckdb.DuckDBPyConnection, year: int, source: str = "") -> str:
                    css_class={"status": "status"}, empty="无闸门记录 no gates recorded"),
              anchor="gates")
     return page.render()
+
+
+def _scrolled(html: str, n_rows: int) -> str:
+    """A long table (a province's 90 counties) in a box of bounded height that scrolls."""
+    if n_rows <= SCROLL_FROM_ROWS:
+        return html
+    return f'<p class="note">共 {n_rows} 行，表格可滚动 scrolls</p><div class="scroll">{html}</div>'
 
 
 def _changed_by_overrides(shares: list[dict]) -> list[dict]:

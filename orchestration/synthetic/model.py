@@ -87,6 +87,13 @@ def load_counties() -> list[dict]:
 SCALES = {"county": 2_000, "city": 20_000, "province": 200_000}
 
 
+# Towns per county: the county sample's county has a fixed number, any other county a seeded number
+# in [low, high); town codes are county_code * 1000 + 1..n. scripts/synthetic_town_names.py names
+# every code these can give (seeds/reference/ref_towns.csv).
+SAMPLE_TOWNS = {330109: 22}
+TOWNS_PER_COUNTY = (8, 26)      # rng.integers bounds: low inclusive, high exclusive
+
+
 def scale_counties(scale: str) -> list[dict]:
     allc = load_counties()
     if scale == "county":
@@ -242,7 +249,7 @@ def build_world(scale: str, years: list[int], seed: int) -> World:
     cw = rng.lognormal(0, 0.6, len(ccodes))
     county = rng.choice(ccodes, size=n, p=cw / cw.sum())
     for c in ccodes:
-        w.towns[int(c)] = 22 if c == 330109 else int(rng.integers(8, 26))
+        w.towns[int(c)] = SAMPLE_TOWNS[int(c)] if int(c) in SAMPLE_TOWNS else int(rng.integers(*TOWNS_PER_COUNTY))
     ntown = np.array([w.towns[int(c)] for c in county])
     town = county * 1000 + 1 + (rng.random(n) * ntown).astype(np.int64)
 
