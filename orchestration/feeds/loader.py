@@ -21,12 +21,14 @@ import logging
 import os
 import shutil
 import tempfile
+import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 
+from orchestration import progress
 from orchestration.feeds import contract, ddl, idchecks
 from orchestration.feeds.errors import DeliveryRefused, FileProblem, IngestOutOfMemory, MissingRequiredFeeds
 from orchestration.feeds.reader import (FileInfo, check_inside_root, inspect_file, prepare_csv, scan_year,
@@ -38,6 +40,10 @@ __all__ = ["DeliveryRefused", "IngestOutOfMemory", "MissingRequiredFeeds", "Inge
            "preflight", "ingest_feed"]
 
 log = logging.getLogger(__name__)
+
+# A delivered file at least this large gets progress lines (progress.say; shown by `mujun run`):
+# a province tax file takes minutes, a small file would only add noise.
+PROGRESS_MIN_BYTES = 32 * 1024 * 1024
 
 
 @dataclass
@@ -246,6 +252,10 @@ def _load(con, feeds_root: Path, year: int, feed: contract.Feed, path: Path, rel
     pio = con.execute("select current_setting('preserve_insertion_order')").fetchone()[0]
     if not pio:
         con.execute("set preserve_insertion_order = true")   # file order = row numbers
+    large = info.size >= PROGRESS_MIN_BYTES
+    t0 = time.monotonic()
+    if large:
+        progress.say(f"ingest {rel}: reading {info.size / 1e6:,.0f} MB")
     try:
         try:
             csv_path, header = prepare_csv(info, work)
@@ -289,6 +299,11 @@ def _load(con, feeds_root: Path, year: int, feed: contract.Feed, path: Path, rel
             con.execute("rollback")
             raise
         log.info("%s", msg)
+        if large:
+            secs = max(time.monotonic() - t0, 1e-6)
+            progress.say(f"ingest {rel}: {delivered:,} rows ({loaded:,} loaded, {rejected:,} rejected), "
+                         f"{info.size / 1e6:,.0f} MB in {secs:,.1f} s ({delivered / secs:,.0f} rows/s, "
+                         f"{info.size / 1e6 / secs:,.1f} MB/s)")
         return IngestResult(feed.name, year, rel, "loaded", info.sha256, delivered, loaded, rejected,
                             reasons, msg, did)
     finally:
