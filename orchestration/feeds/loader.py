@@ -260,7 +260,7 @@ def _load(con, feeds_root: Path, year: int, feed: contract.Feed, path: Path, rel
         try:
             csv_path, header = prepare_csv(info, work)
             hm = map_headers(feed, header)
-            staged = stage_csv(con, csv_path, header, prefix)
+            staged = stage_csv(con, csv_path, header, prefix, trim=info.edge_blanks or csv_path != info.path)
         except FileProblem as e:
             _refuse(con, feed.name, year, rel, path, info.sha256, e.reason)
         refs = load_references(con, Path(reference_dir) if reference_dir else _default_reference_dir(), prefix,
