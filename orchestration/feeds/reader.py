@@ -8,6 +8,7 @@ Steps (feeds.md "Parsing rules"):
    strict GB18030; binary content (NUL bytes, a zip in a .csv) is refused, and so is a file whose
    longest record is over MUJUN_MAX_LINE_BYTES or an .xlsx over its size limits (feeds/limits.py).
    A feed file that is a symbolic link leading outside the feeds root is refused before reading.
+   The same pass proves (EdgeScan) whether any cell can start or end with a blank.
 3. ``.xlsx`` is converted to a UTF-8 CSV (openpyxl read_only, first sheet, header on the first
    non-empty row; date cells as YYYY-MM-DD, integral floats without ``.0``). This is the only
    per-row Python loop.
@@ -16,9 +17,9 @@ Steps (feeds.md "Parsing rules"):
    record (``,,,``) so that it keeps its place in the row numbering (DuckDB drops blank lines but
    counts them in its reject line numbers). Blank lines before the header are dropped.
 5. :func:`stage_csv` reads the whole file once with DuckDB ``read_csv`` (explicit all-VARCHAR
-   columns, ``"`` quoting, strict framing, ``store_rejects``) and trims every cell once, into a temp
-   table ``v0..vN`` in file order; records that cannot be framed land in the rejects table with
-   their line number.
+   columns, ``"`` quoting, strict framing, ``store_rejects``) and trims every cell once (no test
+   at all when EdgeScan proved there is nothing to trim), into a temp table ``v0..vN`` in file
+   order; records that cannot be framed land in the rejects table with their line number.
    Row numbers: 1 = the first record after the header; blank and all-empty records keep a number
    (they are skipped later, not counted). For ``.xlsx`` the row number is the sheet row minus the
    header's sheet row.

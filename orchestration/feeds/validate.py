@@ -1,9 +1,12 @@
 """Header mapping, row validation and typing of a staged delivery, all in DuckDB SQL.
 
 The staged table (reader.stage_csv) holds the delivered cells as VARCHAR ``c0..cN``. Validation is
-one set-based pass: every contract column gets a typed value and an error code; a row's reason is
+one set-based query: every contract column gets a typed value and an error code; a row's reason is
 its FIRST failing check in contract column order, then the key (duplicates), then the year rule.
-Id check codes are evaluated once per distinct value (they are costly per row) and joined back.
+Id check codes are evaluated once per distinct value (they are costly per row) and joined back;
+duplicated keys are found before the query (grouped by a hash of the key first). The query is not
+materialized: the loader inserts its valid rows straight into raw and, only when some row failed,
+runs it once more for the quarantine.
 
 Codes by name: a column with ``names_from`` (tax_code, pollutant) also accepts the official Chinese
 name its reference seed gives a code (增值税 -> 10101, 化学需氧量 -> COD) and stores the code, so a
