@@ -79,6 +79,7 @@ class LineMeter:
         self.record_line = 1       # physical line number where the current record starts
         self.longest = 0
         self.longest_line = 0
+        self.quoted_newline = False  # a newline inside a quoted field (a cell may start or end with it)
 
     def feed(self, chunk: bytes) -> None:
         import numpy as np   # here, not at import: `mujun --help` lists the limits without numpy
@@ -94,6 +95,8 @@ class LineMeter:
             self.in_quotes = bool((n_quotes + int(self.in_quotes)) & 1)
         else:
             ends_idx = np.arange(len(nl)) if not self.in_quotes else np.empty(0, dtype=np.int64)
+        if len(ends_idx) < len(nl):
+            self.quoted_newline = True
         if len(ends_idx):
             ends = nl[ends_idx] + self.offset                       # absolute offsets of record ends
             starts = np.concatenate(([self.record_start], ends[:-1] + 1))

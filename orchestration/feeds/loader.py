@@ -21,23 +21,29 @@ import logging
 import os
 import shutil
 import tempfile
+import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 
+from orchestration import progress
 from orchestration.feeds import contract, ddl, idchecks
 from orchestration.feeds.errors import DeliveryRefused, FileProblem, IngestOutOfMemory, MissingRequiredFeeds
 from orchestration.feeds.reader import (FileInfo, check_inside_root, inspect_file, prepare_csv, scan_year,
                                         sha256_of, stage_csv)
-from orchestration.feeds.validate import (REASONS, install_parse_macros, load_references, map_headers,
+from orchestration.feeds.validate import (REASONS, Validated, install_parse_macros, load_references, map_headers,
                                           quarantine_select, qi, validate)
 
 __all__ = ["DeliveryRefused", "IngestOutOfMemory", "MissingRequiredFeeds", "IngestResult", "REASONS", "find_deliveries",
            "preflight", "ingest_feed"]
 
 log = logging.getLogger(__name__)
+
+# A delivered file at least this large gets progress lines (progress.say; shown by `mujun run`):
+# a province tax file takes minutes, a small file would only add noise.
+PROGRESS_MIN_BYTES = 32 * 1024 * 1024
 
 
 @dataclass
@@ -246,46 +252,58 @@ def _load(con, feeds_root: Path, year: int, feed: contract.Feed, path: Path, rel
     pio = con.execute("select current_setting('preserve_insertion_order')").fetchone()[0]
     if not pio:
         con.execute("set preserve_insertion_order = true")   # file order = row numbers
+    large = info.size >= PROGRESS_MIN_BYTES
+    t0 = time.monotonic()
+    if large:
+        progress.say(f"ingest {rel}: reading {info.size / 1e6:,.0f} MB")
     try:
         try:
             csv_path, header = prepare_csv(info, work)
             hm = map_headers(feed, header)
-            staged = stage_csv(con, csv_path, header, prefix)
+            staged = stage_csv(con, csv_path, header, prefix, trim=info.edge_blanks or csv_path != info.path)
         except FileProblem as e:
             _refuse(con, feed.name, year, rel, path, info.sha256, e.reason)
         refs = load_references(con, Path(reference_dir) if reference_dir else _default_reference_dir(), prefix,
                                feed)
         v = validate(con, feed, year, staged, hm, refs, prefix)
-        reasons = dict(con.execute(f"select _reason, count(*) from {v.table} where _reason is not null group by 1")
-                       .fetchall())
-        if staged.n_rejects:
-            reasons["malformed_row"] = reasons.get("malformed_row", 0) + staged.n_rejects
-        rejected = v.rows_failed + staged.n_rejects
-        loaded = v.rows_framed - v.rows_failed
-        delivered = loaded + rejected
         did = _new_delivery_id(feed.name, year)
-        msg = (f"{rel}: {delivered} rows delivered, {loaded} loaded, {rejected} rejected"
-               + (f" ({', '.join(f'{k} {n}' for k, n in sorted(reasons.items()))})" if reasons else "")
-               + (f"; encoding {info.encoding}" if info.kind == "csv" else "; xlsx first sheet"))
         cols = ", ".join(qi(c.name) for c in feed.columns)
-        q_sel = quarantine_select(feed, year, staged, hm, v, prefix, con, refs) if rejected else ""
-
-        q_params = [did, rel] * (2 if staged.n_rejects else 1)
         con.execute("begin transaction")
         try:
             con.execute(f"delete from raw.{feed.name} where year = ?", [year])
-            con.execute(f"""insert into raw.{feed.name} (year, {cols}, _extra, _delivery_id, _row_number)
-                select {year}, {cols}, _extra, ?, _row_number from {v.table} where _reason is null""", [did])
+            # straight from the validation query: the typed rows are computed once and written once
+            loaded = con.execute(f"""insert into raw.{feed.name} (year, {cols}, _extra, _delivery_id, _row_number)
+                select {year}, {cols}, _extra, ?, _row_number from {v.select} where _reason is null""",
+                                 [did]).fetchone()[0]
+            rejected = v.rows_framed - loaded + staged.n_rejects
+            delivered = loaded + rejected
             con.execute("delete from quarantine.rejected_rows where feed = ? and year = ?", [feed.name, year])
+            reasons: dict[str, int] = {}
             if rejected:
+                # a second run of the validation query, only for a delivery with rejected rows; its
+                # few rows are kept so that the quarantine join with the staged cells stays small
+                con.execute(f"create temp table {prefix}_bad as select * from {v.select} where _reason is not null")
+                bad = Validated(f"{prefix}_bad", v.rows_framed)
+                q_sel = quarantine_select(feed, year, staged, hm, bad, prefix, con, refs)
                 con.execute(f"""insert into quarantine.rejected_rows
-                    (delivery_id, year, feed, file, row_number, reason, detail, raw) {q_sel}""", q_params)
+                    (delivery_id, year, feed, file, row_number, reason, detail, raw) {q_sel}""",
+                            [did, rel] * (2 if staged.n_rejects else 1))
+                reasons = dict(con.execute("""select reason, count(*) from quarantine.rejected_rows
+                    where delivery_id = ? group by 1""", [did]).fetchall())
+            msg = (f"{rel}: {delivered} rows delivered, {loaded} loaded, {rejected} rejected"
+                   + (f" ({', '.join(f'{k} {n}' for k, n in sorted(reasons.items()))})" if reasons else "")
+                   + (f"; encoding {info.encoding}" if info.kind == "csv" else "; xlsx first sheet"))
             _ledger(con, did, year, feed.name, rel, info.sha256, "loaded", delivered, loaded, rejected, msg)
             con.execute("commit")
         except BaseException:
             con.execute("rollback")
             raise
         log.info("%s", msg)
+        if large:
+            secs = max(time.monotonic() - t0, 1e-6)
+            progress.say(f"ingest {rel}: {delivered:,} rows ({loaded:,} loaded, {rejected:,} rejected), "
+                         f"{info.size / 1e6:,.0f} MB in {secs:,.1f} s ({delivered / secs:,.0f} rows/s, "
+                         f"{info.size / 1e6 / secs:,.1f} MB/s)")
         return IngestResult(feed.name, year, rel, "loaded", info.sha256, delivered, loaded, rejected,
                             reasons, msg, did)
     finally:

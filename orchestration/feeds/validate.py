@@ -1,9 +1,12 @@
 """Header mapping, row validation and typing of a staged delivery, all in DuckDB SQL.
 
 The staged table (reader.stage_csv) holds the delivered cells as VARCHAR ``c0..cN``. Validation is
-one set-based pass: every contract column gets a typed value and an error code; a row's reason is
+one set-based query: every contract column gets a typed value and an error code; a row's reason is
 its FIRST failing check in contract column order, then the key (duplicates), then the year rule.
-Id check codes are evaluated once per distinct value (they are costly per row) and joined back.
+Id check codes are evaluated once per distinct value (they are costly per row) and joined back;
+duplicated keys are found before the query (grouped by a hash of the key first). The query is not
+materialized: the loader inserts its valid rows straight into raw and, only when some row failed,
+runs it once more for the quarantine.
 
 Codes by name: a column with ``names_from`` (tax_code, pollutant) also accepts the official Chinese
 name its reference seed gives a code (增值税 -> 10101, 化学需氧量 -> COD) and stores the code, so a
@@ -359,16 +362,41 @@ def detail_texts(feed: Feed, refs: References | None = None) -> list[tuple[str, 
 
 @dataclass
 class Validated:
-    table: str            # temp table: _rid, _row_number, typed columns, _extra, _reason, _fail
+    select: str           # SQL subquery: _rid, _row_number, typed columns, _extra, _reason, _fail
     rows_framed: int      # non-empty framed rows
-    rows_failed: int      # of which rejected
+
+
+def _duplicate_keys(con: duckdb.DuckDBPyConnection, feed: Feed, staged: Staged, hm: HeaderMap,
+                    typed: dict[str, str], prefix: str) -> str | None:
+    """Temp table of the typed keys occurring more than once (None when there are none).
+
+    First grouped by a 64-bit hash of the key (a fixed-width aggregate, measured ~2x cheaper than
+    grouping the key strings); only rows whose hash repeats are then grouped by the key itself, so
+    a hash collision can never reject a row."""
+    src = ", ".join(f"s.v{hm.source[k]} as {qi('v_' + k)}" for k in feed.key)
+    keys = ", ".join(qi(k) for k in feed.key)
+    typed_keys = f"(select {', '.join(f'{typed[k]} as {qi(k)}' for k in feed.key)} from (select {src} " \
+                 f"from {staged.table} s) where {' and '.join(f'{typed[k]} is not null' for k in feed.key)})"
+    con.execute(f"""create or replace temp table {prefix}_duph as
+        select hash({keys}) as h from {typed_keys} group by h having count(*) > 1""")
+    if not con.execute(f"select count(*) from {prefix}_duph").fetchone()[0]:
+        return None
+    con.execute(f"""create or replace temp table {prefix}_dup as
+        select {keys} from {typed_keys} where hash({keys}) in (select h from {prefix}_duph)
+        group by all having count(*) > 1""")
+    if not con.execute(f"select count(*) from {prefix}_dup").fetchone()[0]:
+        return None
+    return f"{prefix}_dup"
 
 
 def validate(con: duckdb.DuckDBPyConnection, feed: Feed, year: int, staged: Staged, hm: HeaderMap,
              refs: References, prefix: str) -> Validated:
+    """The validation query (not run: the loader inserts from it straight into raw and quarantine,
+    so the typed rows are never materialized twice) and the number of non-empty framed rows. The
+    duplicated keys and the distinct id checks are computed here, before it."""
     # all-empty rows are skipped: every contract value and every extra cell empty after trimming
-    all_empty = " and ".join([*(f"{qi('v_' + c.name)} is null" for c in feed.columns),
-                              *(f"v{i} is null" for _, i in hm.extras)])
+    src_idx = sorted({hm.source[c.name] for c in feed.columns} | {i for _, i in hm.extras})
+    all_empty = " and ".join(f"v{i} is null" for i in src_idx)
 
     # 1. base rows: original row numbers, all-empty rows skipped
     if staged.n_rejects:
@@ -404,7 +432,16 @@ def validate(con: duckdb.DuckDBPyConnection, feed: Feed, year: int, staged: Stag
         extra = "json_object(" + ", ".join(f"{q(k)}, {staged.raw_cell(i)}" for k, i in hm.extras) + ")::varchar"
     typed_sel = ", ".join(f"{t} as {qi(name)}" for name, t in typed.items())
     vnames = ", ".join(qi("v_" + c.name) for c in feed.columns)
-    inner = ", ".join([*(qi(name) for name in typed), *(f"{e} as {qi('e_' + name)}" for name, e in errs)])
+
+    # 4. duplicated keys: every row of a duplicated key is rejected (after its column checks)
+    dup = _duplicate_keys(con, feed, staged, hm, typed, prefix) if feed.key else None
+    is_dup = "false"
+    if dup:
+        keys = ", ".join(qi(k) for k in feed.key)
+        is_dup = f"coalesce(({keys}) in (select {keys} from {dup}), false)"
+
+    inner = ", ".join([*(qi(name) for name in typed), *(f"{e} as {qi('e_' + name)}" for name, e in errs),
+                       f"{is_dup} as _dup"])
     year_err = "null"
     if feed.year_rule == "tax":
         year_err = (f'case when not (year("paid_on") = {year} or ("deferred" and year("belongs_to") = {year})) '
@@ -414,27 +451,16 @@ def validate(con: duckdb.DuckDBPyConnection, feed: Feed, year: int, staged: Stag
     col_reason = "coalesce(" + ", ".join(qi("e_" + name) for name, _ in errs) + ")"
     fail_col = "case " + " ".join(f"when {qi('e_' + name)} is not null then {q(name)}" for name, _ in errs) + " end"
     out_cols = ", ".join(qi(c.name) for c in feed.columns)
-    con.execute(f"""create or replace temp table {prefix}_t as
-        select _rid, _row_number, {out_cols}, _extra,
-               coalesce({col_reason}, {year_err}) as _reason,
-               case when {col_reason} is null and {year_err} is not null then 'year' else {fail_col} end as _fail
+    select = f"""(select _rid, _row_number, {out_cols}, _extra,
+               coalesce({col_reason}, case when _dup then 'duplicate_key' end, {year_err}) as _reason,
+               case when {col_reason} is not null then {fail_col} when _dup then 'key'
+                    when {year_err} is not null then 'year' end as _fail
         from (select _rid, _row_number, {inner}, _extra
               from (select _rid, _row_number, {vnames}, {typed_sel}, _extra
                     from (select _rid, _row_number, {', '.join(vs)}, {extra} as _extra {''.join(', ' + x for x in cells)}
-                          from {rownum_from} s) where not ({all_empty})))""")
-
-    # 4. duplicated keys: every row of a duplicated key is rejected (after its column checks)
-    if feed.key:
-        keys = ", ".join(qi(k) for k in feed.key)
-        nn = " and ".join(f"{qi(k)} is not null" for k in feed.key)
-        con.execute(f"""create or replace temp table {prefix}_dup as
-            select {keys} from {prefix}_t where {nn} group by all having count(*) > 1""")
-        if con.execute(f"select count(*) from {prefix}_dup").fetchone()[0]:
-            on = " and ".join(f"t.{qi(k)} = d.{qi(k)}" for k in feed.key)
-            con.execute(f"""update {prefix}_t t set _reason = 'duplicate_key', _fail = 'key'
-                from {prefix}_dup d where {on} and (t._fail is null or t._fail = 'year')""")
-    framed, failed = con.execute(f"select count(*), count(_reason) from {prefix}_t").fetchone()
-    return Validated(f"{prefix}_t", framed, failed)
+                          from {rownum_from} s where not ({all_empty})))))"""
+    framed = con.execute(f"select count(*) from {staged.table} where not ({all_empty})").fetchone()[0]
+    return Validated(select, framed)
 
 
 def quarantine_select(feed: Feed, year: int, staged: Staged, hm: HeaderMap, v: Validated, prefix: str,
@@ -477,13 +503,15 @@ def quarantine_select(feed: Feed, year: int, staged: Staged, hm: HeaderMap, v: V
     detail = f"""case when t._fail = 'key' then 'key ({", ".join(feed.key)}) = ' || {key_vals} || ' occurs more than once in the file'
                      when t._fail = 'year' then {year_txt}{elsewhere}
                      else t._fail || ' = ' || coalesce(to_json({val_of})::varchar, '(empty)') || ': ' || coalesce(x.txt, t._reason) end"""
+    # the outer masking reads columns of a subquery: a macro nested around an expression repeats it
+    # once per use of its argument (and compiles its regexes again), which cost seconds of planning
     sel = f"""
         select ?::varchar as delivery_id, {year} as year, {q(feed.name)} as feed, ?::varchar as file,
-               t._row_number as row_number, t._reason as reason,
-               mujun_mask_text({detail}) as detail, mujun_mask_text({raw}) as raw
-        from {v.table} t join (select rowid as _rid, * from {staged.table}) s on s._rid = t._rid
-        left join {texts} x on x.col = t._fail and x.reason = t._reason
-        where t._reason is not null"""
+               row_number, reason, mujun_mask_text(detail) as detail, mujun_mask_text(raw) as raw
+        from (select t._row_number as row_number, t._reason as reason, {detail} as detail, {raw} as raw
+              from {v.select} t join (select rowid as _rid, * from {staged.table}) s on s._rid = t._rid
+              left join {texts} x on x.col = t._fail and x.reason = t._reason
+              where t._reason is not null)"""
     if staged.n_rejects:
         sel += f"""
         union all
