@@ -19,6 +19,13 @@ concurrency:
     max_concurrent_runs: 1
 telemetry:
   enabled: false
+# Dagster's SQLite event log in the same files, one SQLAlchemy engine per file (orchestration/event_log_storage.py)
+event_log_storage:
+  module: orchestration.event_log_storage
+  class: ReusedEngineSqliteEventLogStorage
+  config:
+    dagster_home:
+      env: DAGSTER_HOME
 """
 
 
