@@ -11,11 +11,9 @@ unchanged; only the Python objects are reused. Same files as Dagster's default
 """
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from dagster import StringSource
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import (SQLITE_BUSY_TIMEOUT_SECONDS,
                                                                      SqliteEventLogStorage)
 from sqlalchemy import create_engine
@@ -23,13 +21,9 @@ from sqlalchemy.pool import NullPool
 
 
 class ReusedEngineSqliteEventLogStorage(SqliteEventLogStorage):
-    def __init__(self, dagster_home: str, inst_data=None):
+    def __init__(self, base_dir: str, inst_data=None):
         self._engines: dict[str, object] = {}      # before super(): its __init__ may connect
-        super().__init__(os.path.join(dagster_home, "history", "runs"), inst_data=inst_data)
-
-    @classmethod
-    def config_type(cls):
-        return {"dagster_home": StringSource}
+        super().__init__(base_dir, inst_data=inst_data)
 
     @classmethod
     def from_config_value(cls, inst_data, config_value):
