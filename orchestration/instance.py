@@ -5,6 +5,7 @@ runs to one at a time: DuckDB allows a single writing process per file.
 """
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -19,6 +20,12 @@ concurrency:
     max_concurrent_runs: 1
 telemetry:
   enabled: false
+# Dagster's SQLite event log in the same files, one SQLAlchemy engine per file (orchestration/event_log_storage.py)
+event_log_storage:
+  module: orchestration.event_log_storage
+  class: ReusedEngineSqliteEventLogStorage
+  config:
+    base_dir: {event_log_dir}
 """
 
 
@@ -30,7 +37,9 @@ def ensure_dagster_home() -> Path:
     home = dagster_home()
     home.mkdir(parents=True, exist_ok=True)
     cfg = home / "dagster.yaml"
-    if not cfg.exists() or cfg.read_text() != DAGSTER_YAML:
-        cfg.write_text(DAGSTER_YAML)
+    # the event log's folder is written out: a moved data dir gets its yaml rewritten by the next run
+    text = DAGSTER_YAML.format(event_log_dir=json.dumps(str(home / "history" / "runs")))
+    if not cfg.exists() or cfg.read_text() != text:
+        cfg.write_text(text)
     os.environ["DAGSTER_HOME"] = str(home)
     return home
