@@ -7,10 +7,12 @@ STAMP := $(VENV)/.installed
 
 .PHONY: setup browser demo lint test test-slow bench docs dev clean setup-spark test-spark
 
+# Bytecode is compiled at install: the environment sets PYTHONDONTWRITEBYTECODE=1, so without it every
+# process (mujun, dbt, the audit's workers) compiles Great Expectations, Dagster and dbt from source.
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==0.13.9
-	$(BIN)/uv pip install --quiet -p $(BIN)/python -r requirements.lock
+	$(BIN)/uv pip install --quiet --compile-bytecode -p $(BIN)/python -r requirements.lock
 	$(BIN)/uv pip install --quiet -p $(BIN)/python --no-deps -e .
 	touch $(STAMP)
 
@@ -46,7 +48,7 @@ SPARK_STAMP := $(VENV)/.installed-spark
 $(SPARK_STAMP): $(STAMP) requirements-spark.lock
 	command -v java >/dev/null || (sudo -n true 2>/dev/null && SUDO=sudo; \
 		$$SUDO apt-get update -q && $$SUDO apt-get install -y -q openjdk-17-jre-headless)
-	$(BIN)/uv pip install --quiet -p $(BIN)/python -r requirements-spark.lock
+	$(BIN)/uv pip install --quiet --compile-bytecode -p $(BIN)/python -r requirements-spark.lock
 	touch $(SPARK_STAMP)
 
 setup-spark: $(SPARK_STAMP)
