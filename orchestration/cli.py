@@ -654,9 +654,10 @@ def build_parser() -> argparse.ArgumentParser:
                         description="Materialize every asset through Dagster: ingest each year's feeds, "
                                     "dbt build, GX random audit, publish the analysts' file. Without --feeds "
                                     "the built-in synthetic county sample is generated on first run. "
-                                    "Only what changed is redone: an unchanged delivery is not reloaded, and "
-                                    "when no delivery, code or policy changed since the last publication the "
-                                    "run stops after ingestion and says so. The full log (dbt node log, "
+                                    "Only what changed is redone: an unchanged delivery is not reloaded, a "
+                                    "re-delivered feed re-evaluates only the dbt nodes that read it (then audit "
+                                    "and publication), and when no delivery, code or policy changed since the "
+                                    "last publication the run stops after ingestion and says so. The full log (dbt node log, "
                                     "Dagster event log) is written to <data-dir>/logs/run-<timestamp>.log.")
     paths(sp)
     sp.add_argument("--years", help="data years, e.g. 2020,2021 (default: every year folder): the years "

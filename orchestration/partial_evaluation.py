@@ -86,11 +86,13 @@ def dbt_node_count(manifest: dict, selected: set[str] | None, skip_seed_tests: b
     """How many nodes `dbt build` runs (models, seeds, data and unit tests, exposures) for a selection of
     models/seeds (None: all), as dbt counts them: a test runs when any node it depends on is
     selected (eager indirect selection), not when it tests a source (excluded) or, with seed tests
-    skipped, when it is declared under seeds/."""
+    skipped, when it reads a seed: `resource_type:test,path:seeds` selects path:seeds with its
+    tests (eager) before the intersection, so every test with a seed among its parents is left out."""
     def excluded(test: dict) -> bool:
         parents = test.get("depends_on", {}).get("nodes", [])
         return (any(p.startswith("source.") for p in parents)
-                or (skip_seed_tests and test.get("original_file_path", "").startswith("seeds/")))
+                or (skip_seed_tests and (test.get("original_file_path", "").startswith("seeds/")
+                                         or any(p.startswith("seed.") for p in parents))))
 
     resources = {uid for uid, n in manifest["nodes"].items() if n.get("resource_type") in ("model", "seed", "snapshot")
                  and n.get("config", {}).get("materialized") != "ephemeral"}
