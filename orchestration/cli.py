@@ -258,6 +258,16 @@ def _ingest_summary(result, year: int, seconds: float) -> tuple[str, int]:
     return f"ingest {year}: {text}{rows} in {seconds:.1f}s", counts.get("loaded", 0)
 
 
+def _loaded_feed_years(result, year: int) -> set[tuple[int, str]]:
+    """(year, feed) of every feed this ingestion loaded a new delivery of."""
+    out = set()
+    for e in result.get_asset_materialization_events():
+        meta = e.event_specific_data.materialization.metadata
+        if "status" in meta and str(meta["status"].value) == "loaded":
+            out.add((year, e.asset_key.path[-1]))
+    return out
+
+
 def _step_keys(only: str | None) -> "list | None":
     """Asset keys of one step of the evaluate job (None: the whole job)."""
     if only is None:
@@ -297,6 +307,7 @@ def _ingest_and_evaluate(args: argparse.Namespace, instance, feeds_root: Path, y
     quiet = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
     ingest_failures: list[tuple[int, str]] = []
     new_deliveries = 0
+    loaded_feed_years: set[tuple[int, str]] = set()
     if ingesting:
         selection = [dg.AssetKey(["raw", f]) for f in sorted(set(args.feed))] if args.feed else None
         for year in years:
@@ -315,6 +326,7 @@ def _ingest_and_evaluate(args: argparse.Namespace, instance, feeds_root: Path, y
             line, loaded = _ingest_summary(result, year, time.monotonic() - t1)
             say(line)
             new_deliveries += loaded
+            loaded_feed_years |= _loaded_feed_years(result, year)
             ingest_failures += [(year, f) for f in _step_failures(result, f"ingest {year}")]
 
     failures: list[str] = []
@@ -332,18 +344,32 @@ def _ingest_and_evaluate(args: argparse.Namespace, instance, feeds_root: Path, y
             say(f"nothing changed since the publication of run {skipped.run_id[:8]}: no dbt build, audit "
                 f"or publication; {settings.published_path()} is unchanged")
         else:
-            if last is not None and last.seeds_fingerprint == seeds:
+            skip_seed_tests = last is not None and last.seeds_fingerprint == seeds
+            if skip_seed_tests:
                 from orchestration.assets.dbt import SKIP_SEED_TESTS_ENV
 
                 os.environ[SKIP_SEED_TESTS_ENV] = "1"
-            steps = {None: "dbt build, publication gates, random audit, publication"}
-            say(f"{only or 'evaluating'}: {steps.get(only, _ONLY_HELP.get(only, ''))}")
+            selection = _step_keys(only)
+            if only is None:
+                # Only what the changed feeds reach, when the warehouse is known to hold the rest
+                # as the last publication computed it (orchestration/partial_evaluation.py).
+                from orchestration import partial_evaluation
+
+                plan = partial_evaluation.plan(instance, definitions.defs, loaded_feed_years,
+                                               bool(ingest_failures), settings.warehouse_path(), skip_seed_tests)
+                selection = plan.selection
+                say(plan.reason if selection is not None else
+                    f"evaluating: dbt build, publication gates, random audit, publication (whole job: {plan.reason})")
+            else:
+                say(f"{only}: {_ONLY_HELP.get(only, '')}")
             publish_config = {"inputs_fingerprint": fingerprint if only is None else "",
                               "seeds_fingerprint": seeds if only is None else ""}
+            if only is None:
+                publish_config |= {"code_fingerprint": run_inputs.code_fingerprint(),
+                                   "feed_versions": run_inputs.feed_versions(instance)}
             ops = {GATES_OP: {"config": {"accept": accept, "reason": args.reason or ""}},
                    PUBLISH_OP: {"config": publish_config}}
-            selection = _step_keys(only)
-            if selection is not None:
+            if only is not None:
                 names = {"audit": [GATES_OP], "publish": [PUBLISH_OP]}.get(only, [])
                 ops = {k: v for k, v in ops.items() if k in names}
             result = definitions.defs.resolve_job_def("evaluate").execute_in_process(
@@ -628,9 +654,10 @@ def build_parser() -> argparse.ArgumentParser:
                         description="Materialize every asset through Dagster: ingest each year's feeds, "
                                     "dbt build, GX random audit, publish the analysts' file. Without --feeds "
                                     "the built-in synthetic county sample is generated on first run. "
-                                    "Only what changed is redone: an unchanged delivery is not reloaded, and "
-                                    "when no delivery, code or policy changed since the last publication the "
-                                    "run stops after ingestion and says so. The full log (dbt node log, "
+                                    "Only what changed is redone: an unchanged delivery is not reloaded, a "
+                                    "re-delivered feed re-evaluates only the dbt nodes that read it (then audit "
+                                    "and publication), and when no delivery, code or policy changed since the "
+                                    "last publication the run stops after ingestion and says so. The full log (dbt node log, "
                                     "Dagster event log) is written to <data-dir>/logs/run-<timestamp>.log.")
     paths(sp)
     sp.add_argument("--years", help="data years, e.g. 2020,2021 (default: every year folder): the years "

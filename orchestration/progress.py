@@ -37,10 +37,11 @@ def log_lines(lines: Iterable[str]) -> None:
             f.write(line.rstrip("\n") + "\n")
 
 
-def say(message: str) -> None:
+def say(message: str, stream=None) -> None:
+    """`stream`: the terminal, when sys.stdout is redirected meanwhile (dbt's node log, dbt.py)."""
     if os.environ.get("MUJUN_PROGRESS") == "1":
         line = f"[{time.monotonic() - _T0:7.1f}s] {message}"
-        print(line, file=sys.stdout, flush=True)
+        print(line, file=stream or sys.stdout, flush=True)
         log_lines([line])
 
 
@@ -48,3 +49,23 @@ def report(context, message: str) -> None:
     """A line for the terminal (say) that also lands in the Dagster event log."""
     context.log.info(message)
     say(message)
+
+
+class Ticker:
+    """Progress lines for a long step: one when another `share` of the work is done or `seconds`
+    passed since the last line, whichever comes first ("dbt build: 220/547 nodes, 41 s")."""
+
+    def __init__(self, label: str, share: float = 0.1, seconds: float = 15.0, stream=None):
+        self.label, self.share, self.seconds, self.stream = label, share, seconds, stream
+        self._t0 = self._last = time.monotonic()
+        self._step = 0
+
+    def update(self, done: int, total: int | None) -> None:
+        now = time.monotonic()
+        step = int(done / total / self.share) if total else 0
+        # a new tenth, unless a line came just now (the 15 s one); or 15 s without a line
+        if done and ((total and step > self._step and done < total and now - self._last >= self.seconds / 3)
+                     or now - self._last >= self.seconds):
+            of = f"/{total}" if total else ""
+            say(f"{self.label}: {done}{of} nodes, {now - self._t0:.0f} s", self.stream)
+            self._last, self._step = now, step

@@ -8,7 +8,8 @@ The inputs of an evaluation are
 * the run parameters that change the result: the audit seed and the accepted gates.
 
 `publish` records their digest as materialization metadata (`inputs_fingerprint`) together with the
-sha256 of the file it wrote. A run whose inputs have the digest of the last publication, whose
+sha256 of the file it wrote, the feed versions and the code fingerprint (orchestration/partial_evaluation.py
+re-evaluates only what the feeds changed since then). A run whose inputs have the digest of the last publication, whose
 ingestion loaded nothing new, and whose published file is still that file, has nothing to evaluate.
 """
 from __future__ import annotations
@@ -86,6 +87,8 @@ class Publication:
     inputs_fingerprint: str
     sha256: str
     seeds_fingerprint: str
+    code_fingerprint: str = ""
+    feed_versions: dict[str, str] | None = None   # feed_versions() when it was evaluated (None: not recorded)
 
 
 def last_publication(instance: dg.DagsterInstance) -> Publication | None:
@@ -98,7 +101,10 @@ def last_publication(instance: dg.DagsterInstance) -> Publication | None:
         value = meta.get(name)
         return str(value.value) if value is not None else ""
 
-    return Publication(event.run_id, text("inputs_fingerprint"), text("sha256"), text("seeds_fingerprint"))
+    versions = meta.get("feed_versions")
+    versions = versions.value if versions is not None and isinstance(versions.value, dict) else None
+    return Publication(event.run_id, text("inputs_fingerprint"), text("sha256"), text("seeds_fingerprint"),
+                       text("code_fingerprint"), versions)
 
 
 def publication_is_current(instance: dg.DagsterInstance, fingerprint: str, published: Path) -> Publication | None:

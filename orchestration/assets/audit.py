@@ -210,6 +210,8 @@ class PublishConfig(dg.Config):
 
     inputs_fingerprint: str = ""
     seeds_fingerprint: str = ""
+    code_fingerprint: str = ""
+    feed_versions: dict[str, str] = {}    # '<year>/<feed>' -> data version of raw/<feed> (run_inputs)
 
 
 @dg.asset(
@@ -242,6 +244,8 @@ def publish_warehouse(context: dg.AssetExecutionContext, config: PublishConfig, 
         "sha256": file_sha256(Path(result.path)),
         "inputs_fingerprint": config.inputs_fingerprint,
         "seeds_fingerprint": config.seeds_fingerprint,
+        "code_fingerprint": config.code_fingerprint,
+        **({"feed_versions": dg.MetadataValue.json(config.feed_versions)} if config.inputs_fingerprint else {}),
         "path": dg.MetadataValue.path(str(result.path)),
         "tables": len(result.tables),
         "rows": sum(result.tables.values()),

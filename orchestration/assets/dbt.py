@@ -4,8 +4,10 @@ Keys are [schema, name] (e.g. ["marts", "subject_evaluation"]); always look them
 `get_asset_key_for_model` rather than spelling them. Groups follow the dbt layer so the
 Dagster UI shows reference → staging → intermediate → marts/audit.
 
-The terminal gets one line for the whole build (nodes, tests, elapsed); dbt's own node log goes
-to the run's log file (orchestration/progress.py).
+The terminal gets a progress line every tenth of the nodes or 15 s and one line for the whole build
+(nodes, tests, elapsed); dbt's own node log and the dbt command go to the run's log file
+(orchestration/progress.py). When `mujun run` evaluates a subset (orchestration/partial_evaluation.py),
+dagster-dbt turns the selected assets into the --select of the command.
 
 Singular tests that read several models name the model they check in `meta.dagster.ref`, so
 dagster-dbt reports them as asset checks (not as an AssetObservation with a warning).
@@ -22,7 +24,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
 from orchestration import settings
-from orchestration.progress import log_stream, say
+from orchestration.progress import Ticker, log_lines, log_stream, say
 from orchestration.project import dbt_project
 from orchestration.warehouse_guard import GUARD, WarehouseInUse
 
@@ -48,6 +50,23 @@ class MujunDbtTranslator(DagsterDbtTranslator):
 TRANSLATOR = MujunDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 
 
+class _NodeCount:
+    """Finished nodes of the build against dbt's own total (its "12 of 547 START …" lines)."""
+
+    def __init__(self, ticker: Ticker):
+        self.ticker, self.done, self.total = ticker, 0, None
+
+    def see(self, raw: Mapping[str, Any]) -> None:
+        name, data = raw.get("info", {}).get("name", ""), raw.get("data", {})
+        if "index" not in data or name.startswith("LogHook"):   # on-run-start hooks count apart
+            return
+        if name == "LogStartLine":
+            self.total = data.get("total") or self.total
+        else:                                                   # a result line: one node done
+            self.done += 1
+            self.ticker.update(self.done, self.total)
+
+
 @dbt_assets(
     manifest=dbt_project.manifest_path,
     project=dbt_project,
@@ -63,17 +82,27 @@ def mujun_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     try:
         # dbt is another process: the run's lock on the warehouse is lent to it for the build.
         # dagster-dbt echoes every dbt event to stdout: that node log goes to the run's log file.
+        terminal = sys.stdout
         with GUARD.released_for(settings.warehouse_path()), log_stream() as node_log, \
                 contextlib.redirect_stdout(node_log or sys.stdout):
-            for event in dbt.cli(args, context=context).stream():
-                if isinstance(event, (dg.Output, dg.MaterializeResult, dg.AssetMaterialization)):
-                    built += 1
-                elif isinstance(event, dg.AssetCheckResult):
-                    passed += event.passed
-                    if not event.passed:   # a dbt test of severity warn does not fail the build
-                        warned += event.severity == dg.AssetCheckSeverity.WARN
-                        failed += event.severity != dg.AssetCheckSeverity.WARN
-                yield event
+            invocation = dbt.cli(args, context=context)
+            # the command as run: with a subset of the job, dagster-dbt's --select of its nodes
+            log_lines([f"dbt command: {invocation.dbt_command}"])
+            nodes = _NodeCount(Ticker("dbt build", stream=terminal))
+            # stream() with the raw dbt events in view: they carry dbt's "n of total" for progress
+            for raw in invocation.stream_raw_events():
+                nodes.see(raw.raw_event)
+                for event in raw.to_default_asset_events(
+                        manifest=invocation.manifest, dagster_dbt_translator=invocation.dagster_dbt_translator,
+                        context=context, target_path=invocation.target_path, project=invocation.project):
+                    if isinstance(event, (dg.Output, dg.MaterializeResult, dg.AssetMaterialization)):
+                        built += 1
+                    elif isinstance(event, dg.AssetCheckResult):
+                        passed += event.passed
+                        if not event.passed:   # a dbt test of severity warn does not fail the build
+                            warned += event.severity == dg.AssetCheckSeverity.WARN
+                            failed += event.severity != dg.AssetCheckSeverity.WARN
+                    yield event
     except WarehouseInUse as exc:
         raise dg.Failure(description=str(exc)) from exc
     say(f"dbt build: {built} nodes built, {passed} tests passed, {warned} warned, {failed} failed"
