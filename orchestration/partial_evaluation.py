@@ -37,7 +37,7 @@ INGEST_JOB = "ingest_feeds"   # the only job that leaves the evaluated warehouse
 # the date the 公示 window is judged against (publication_as_of), and vars/env/run-time state.
 UNTRACKED_INPUT_MACROS = ("publication_log", "publication_as_of")
 _UNTRACKED_INPUT_CODE = re.compile(r"run_started_at|env_var\s*\(|\bvar\s*\(|adapter\.get_relation|run_query\s*\(")
-# Tests dbt is told to leave out (orchestration/assets/dbt.py SOURCE_TESTS / SEED_TESTS).
+# Tests dbt is told to leave out (orchestration/assets/dbt.py SOURCE_TESTS / seed_test_names).
 _TEST_TYPES = ("test", "unit_test")
 
 
@@ -86,13 +86,11 @@ def dbt_node_count(manifest: dict, selected: set[str] | None, skip_seed_tests: b
     """How many nodes `dbt build` runs (models, seeds, data and unit tests, exposures) for a selection of
     models/seeds (None: all), as dbt counts them: a test runs when any node it depends on is
     selected (eager indirect selection), not when it tests a source (excluded) or, with seed tests
-    skipped, when it reads a seed: `resource_type:test,path:seeds` selects path:seeds with its
-    tests (eager) before the intersection, so every test with a seed among its parents is left out."""
+    skipped, when it is declared in seeds/**/*.yml (orchestration/assets/dbt.py seed_test_names)."""
     def excluded(test: dict) -> bool:
         parents = test.get("depends_on", {}).get("nodes", [])
         return (any(p.startswith("source.") for p in parents)
-                or (skip_seed_tests and (test.get("original_file_path", "").startswith("seeds/")
-                                         or any(p.startswith("seed.") for p in parents))))
+                or (skip_seed_tests and test.get("original_file_path", "").startswith("seeds/")))
 
     resources = {uid for uid, n in manifest["nodes"].items() if n.get("resource_type") in ("model", "seed", "snapshot")
                  and n.get("config", {}).get("materialized") != "ephemeral"}

@@ -1,0 +1,39 @@
+"""What `dbt build` leaves out when the seeds are those of the last publication (real `dbt ls`)."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from orchestration import settings
+from orchestration.assets.dbt import build_args
+
+BIN = Path(sys.executable).parent
+
+
+def _listed(dbt_manifest: Path, args: list[str]) -> set[str]:
+    excluded = [a for x in args[args.index("--exclude") + 1:] for a in x.split()]
+    proc = subprocess.run(
+        [str(BIN / "dbt"), "ls", "--resource-type", "test", "--output", "name", "--quiet",
+         "--project-dir", str(settings.DBT_PROJECT_DIR), "--profiles-dir", str(settings.DBT_PROFILES_DIR),
+         "--exclude", *excluded],
+        cwd=settings.REPO_ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    return set(proc.stdout.split())
+
+
+def test_skipping_seed_tests_keeps_the_model_tests_that_read_a_seed(dbt_manifest):
+    manifest = json.loads(dbt_manifest.read_text(encoding="utf-8"))
+    tests = {n["name"]: n for n in manifest["nodes"].values() if n["resource_type"] == "test"}
+    listed = _listed(dbt_manifest, build_args(manifest, skip_seed_tests=True))
+    declared_in_seeds = {k for k, n in tests.items() if n["original_file_path"].startswith("seeds/")}
+    assert declared_in_seeds and not listed & declared_in_seeds
+    # singular tests and model tests that join a seed still run: they test the models
+    for name in ("assert_leader_list_sizes_and_quotas", "eval_grade_cuts_end_at_one"):
+        assert name in listed
+    reads_a_seed = {k for k, n in tests.items() if k not in declared_in_seeds
+                    and any(p.startswith("seed.") for p in n["depends_on"]["nodes"])}
+    assert reads_a_seed <= listed
+    everything = _listed(dbt_manifest, build_args(manifest, skip_seed_tests=False))
+    assert declared_in_seeds <= everything
