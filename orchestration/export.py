@@ -39,7 +39,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration import documents as D
-from orchestration import issuing
+from orchestration import issuing, policy_years
 from orchestration.spreadsheet import csv_cell
 
 
@@ -151,12 +151,14 @@ def _county_row(row: tuple) -> list:
     return list(values.values()) + [None]
 
 
-def leader_lists(con: duckdb.DuckDBPyConnection) -> list[LeaderList]:
-    """The lists in publication order with their scored indicators (seeds leader_lists and
-    leader_indicators; the indicator order is the seed's row order, as dbt loaded it)."""
-    lists = issuing.seed_rows(con, "leader_lists")
+def leader_lists(con: duckdb.DuckDBPyConnection, year: int) -> list[LeaderList]:
+    """The lists of `year` in publication order with their scored indicators (the rows of seeds
+    leader_lists and leader_indicators valid in that year, as dbt ranked it; the indicator order is the
+    seed's row order, as dbt loaded it)."""
+    lists = policy_years.rows_for_year(issuing.seed_rows(con, "leader_lists"), year, "leader_lists", ("list_code",))
     inds: dict[str, list[Field]] = {}
-    for row in issuing.seed_rows(con, "leader_indicators"):
+    for row in policy_years.rows_for_year(issuing.seed_rows(con, "leader_indicators"), year,
+                                          "leader_indicators", ("list_code", "indicator")):
         inds.setdefault(row["list_code"], []).append(
             indicator_field(row["indicator"], row["name_zh"], row.get("unit")))
     return [LeaderList(r["list_code"], r["list_kind"], r["name_zh"], tuple(inds.get(r["list_code"], ())))
@@ -207,12 +209,12 @@ def export_leaders(con: duckdb.DuckDBPyConnection, year: int, out_dir: Path,
     Raises ExportError when the year has no leaders at all or out_dir cannot be written."""
     out_dir = Path(out_dir)
     issued_on = issued_on or dt.date.today()
-    office = issuing.office(con, "province")
+    office = issuing.office(con, "province", year=int(year))
     note = D.publicity_note(issued_on, office.publicity_days)
     warn = warn or (lambda msg: print(msg, file=sys.stderr))
     year = int(year)
     plans, empty = [], []
-    for lst in leader_lists(con):
+    for lst in leader_lists(con, year):
         rows = lst.rows(con, year)
         (plans if rows else empty).append((lst, lst.fields, rows))
     if not plans:
@@ -286,7 +288,7 @@ def run(args: argparse.Namespace) -> int:
                     raise ExportError(str(exc)) from None
             else:
                 files = export_leaders(con, args.year, Path(args.out), issued_on=args.date)
-        except ExportError as exc:
+        except (ExportError, policy_years.PolicyYearError) as exc:
             print(f"mujun export: {exc}", file=sys.stderr)
             return 1
     for f in files:

@@ -28,6 +28,7 @@ import math
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from orchestration import policy_years
 from orchestration.feeds.contract import REQUIRED_FEEDS
 
 PASSED, FAILED, ACCEPTED, NOT_APPLICABLE = "passed", "failed", "accepted", "not_applicable"
@@ -125,10 +126,24 @@ def _exists(con, schema: str, table: str) -> bool:
                             "and table_schema = ? and table_name = ?", [schema, table]).fetchone()[0])
 
 
-def thresholds(con) -> dict[str, float]:
+THRESHOLDS = ("min_loaded_rows", "max_rejected_share", "max_relative_change")
+
+
+def threshold_rows(con) -> list[dict]:
     if not _exists(con, "reference", "publication_gates"):
         raise GateError("reference.publication_gates is missing: the dbt seeds were not built (see dbt build)")
-    return {p: float(v) for p, v in con.execute("select parameter, value from reference.publication_gates").fetchall()}
+    cur = con.execute("select * from reference.publication_gates")
+    cols = [d[0] for d in cur.description]
+    return [dict(zip(cols, r)) for r in cur.fetchall()]
+
+
+def thresholds(con, year: int, rows: list[dict] | None = None) -> dict[str, float]:
+    """The thresholds valid in `year` (a year's gates are judged by the rows written for it)."""
+    try:
+        return policy_years.params_for_year(threshold_rows(con) if rows is None else rows, year,
+                                            "publication_gates", THRESHOLDS)
+    except policy_years.PolicyYearError as e:
+        raise GateError(str(e)) from None
 
 
 def gated_years(con) -> list[int]:
@@ -277,12 +292,13 @@ def evaluate(con, feeds_root: Path | None = None, years: list[int] | None = None
     """The feed and totals gates of every gated year (read-only)."""
     from orchestration.feeds.reader import scan_year
 
-    limits = thresholds(con)
+    rows = threshold_rows(con)
     deliveries = _deliveries(con)
     out: list[Gate] = []
     for year in years if years is not None else gated_years(con):
         scan = scan_year(Path(feeds_root), year) if feeds_root else None
         folder = scan if scan is not None and scan.year_dir.is_dir() else None
+        limits = thresholds(con, year, rows)
         for feed in REQUIRED_FEEDS:
             out += _feed_gates(con, year, feed, deliveries.get((year, feed), {}), folder, limits)
         out += _totals_gates(con, year, limits)

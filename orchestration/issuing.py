@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from orchestration import settings
+from orchestration import policy_years, settings
 
 
 @dataclass(frozen=True)
@@ -48,13 +48,21 @@ def county_names(con=None) -> dict[str, dict]:
     return {str(r["county_code"]): r for r in seed_rows(con, "ref_counties")}
 
 
-def office(con, level: str, county_code: str | None = None) -> Office:
-    """The issuing office of `level`; {city_name}/{county_name} are filled for `county_code`."""
-    rows = {r["level"]: r for r in seed_rows(con, "publication")}
-    if level not in rows:
-        raise LookupError(f"seeds/policy/publication.csv has no row for level {level!r} "
-                          f"(levels: {', '.join(rows)})")
-    row = rows[level]
+def office(con, level: str, county_code: str | None = None, year: int | None = None) -> Office:
+    """The issuing office of `level` for a document about `year` (the seed row valid in that year);
+    {city_name}/{county_name} are filled for `county_code`. Without a year, the level must have one row."""
+    rows = seed_rows(con, "publication")
+    if year is not None:
+        row = policy_years.row_for_year(rows, int(year), "publication", "level", level)
+    else:
+        mine = [r for r in rows if r["level"] == level]
+        if not mine:
+            raise LookupError(f"seeds/policy/publication.csv has no row for level {level!r} "
+                              f"(levels: {', '.join(dict.fromkeys(r['level'] for r in rows))})")
+        if len(mine) > 1:
+            raise LookupError(f"seeds/policy/publication.csv has {len(mine)} rows for level {level!r} "
+                              "(several year ranges): say which year the document is about")
+        row = mine[0]
     name = row["office_name"]
     if "{" in name:
         county = county_names(con).get(str(county_code), {}) if county_code else {}

@@ -13,7 +13,7 @@ import datetime as dt
 from pathlib import Path
 
 from orchestration import documents as D
-from orchestration import issuing, towns
+from orchestration import issuing, policy_years, towns
 from orchestration.report.data import CATEGORY_NAMES   # the one Chinese name of each category
 
 # (key in marts.remediation_list, Chinese header, document kind)
@@ -43,11 +43,11 @@ class RemediationExportError(Exception):
     """Nothing to export, or the folder cannot be written: the message says what to do."""
 
 
-def _indicator_names(con) -> dict[str, str]:
-    """Chinese indicator names from the leader_indicators / weights seeds (one definition)."""
+def _indicator_names(con, year: int) -> dict[str, str]:
+    """Chinese indicator names from the leader_indicators seed rows valid in `year` (one definition)."""
     names = {}
     for r in issuing.seed_rows(con, "leader_indicators"):
-        if r.get("indicator") and r.get("name_zh"):
+        if r.get("indicator") and r.get("name_zh") and policy_years.applies(r, year):
             names[r["indicator"]] = r["name_zh"]
     return names
 
@@ -76,7 +76,7 @@ def export_remediation(con, year: int, out_dir: Path | str, issued_on: dt.date |
         D.ensure_folder(out_dir)
     except D.DocumentError as exc:
         raise RemediationExportError(str(exc)) from None
-    indicators = _indicator_names(con)
+    indicators = _indicator_names(con, int(year))
     by_town: dict[str, list[list]] = {}
     county_of: dict[str, str] = {}
     for town, county, *values in rows:
@@ -87,7 +87,7 @@ def export_remediation(con, year: int, out_dir: Path | str, issued_on: dt.date |
     names = towns.names(con)
     files = []
     for town, town_rows in by_town.items():
-        office = issuing.office(con, "county", county_of[town])
+        office = issuing.office(con, "county", county_of[town], year=year)
         name = names.get(town)
         doc = D.Document(
             title=f"{year}年度亩均效益评价D类企业低效整治名单（{name + '，' if name else ''}镇街{town}）",

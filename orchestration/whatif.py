@@ -248,20 +248,34 @@ def validate_policy_folder(folder: Path, year: int, repo: Path = settings.REPO_R
 
 
 # --------------------------------------------------------------------------- snapshots and diff
+# The `#n` of an individual's subject_key (masked id + '#' + n) is ranked over every year the build
+# evaluated; the scratch build evaluates only [Y-1, Y], so the same person can carry another n there.
+# The diff pairs subjects by the key re-ranked within the year: the order of the n of one masked id
+# within a year is the same in both builds (ranked by the unmasked id), whatever the other years hold.
+YEAR_KEY_SQL = """
+    case when subject_key like '%#%'
+         then split_part(subject_key, '#', 1) || '#' || cast(dense_rank() over (
+                  partition by split_part(subject_key, '#', 1)
+                  order by try_cast(split_part(subject_key, '#', 2) as integer), subject_key) as varchar)
+         else subject_key end"""
+
+
 def _snapshot(con, year: int) -> dict:
     subjects = {}
-    for r in con.execute("""
-        select subject_key, subject_id, subject_name, county_code, category, grade, total_score,
-               rank_in_group, group_size, coalesce(grade_rules_text, ''), excluded_reason
+    year_key: dict[str, str] = {}
+    for r in con.execute(f"""
+        select {YEAR_KEY_SQL} as year_key, subject_key, subject_id, subject_name, county_code, category, grade,
+               total_score, rank_in_group, group_size, coalesce(grade_rules_text, ''), excluded_reason
         from marts.subject_evaluation where year = ?""", [year]).fetchall():
+        year_key[r[1]] = r[0]
         subjects[r[0]] = dict(zip(("subject_key", "subject_id", "subject_name", "county_code", "category",
                                    "grade", "total_score", "rank", "group_size", "grade_rules",
-                                   "excluded_reason"), r))
+                                   "excluded_reason"), r[1:]))
     scores: dict[str, dict[str, float]] = {}
     for key, indicator, score in con.execute(
             "select subject_key, indicator, score from marts.subject_indicator_detail where year = ?",
             [year]).fetchall():
-        scores.setdefault(key, {})[indicator] = score
+        scores.setdefault(year_key.get(key, key), {})[indicator] = score
     places: dict[str, str] = {}
     for subject_id, lst, rank in con.execute(
             "select subject_id, list, rank from marts.leaderboard_enterprises where year = ? order by list",
@@ -313,7 +327,7 @@ def diff(before: dict, after: dict, year: int) -> tuple[list[dict], list[dict]]:
         p1 = after["places"].get(ref["subject_id"], "")
         if g0 != g1 or p0 != p1:
             moved.append({
-                "year": year, "subject_id": ref["subject_id"], "subject_key": key,
+                "year": year, "subject_id": ref["subject_id"], "subject_key": (old or new)["subject_key"],
                 "subject_name": ref["subject_name"], "county_code": ref["county_code"],
                 "category": ref["category"], "old_grade": g0, "new_grade": g1,
                 "old_total_score": (old or {}).get("total_score"), "new_total_score": (new or {}).get("total_score"),

@@ -85,8 +85,10 @@ def _min_rows(previous_rows: int | None, params: dict[str, float]) -> int:
     return max(floor, math.ceil(params["suite_min_share_of_previous_year"] * previous_rows))
 
 
-def population_batches(con, params: dict[str, float], years: list[int] | None = None) -> list[Batch]:
-    """Every population batch of the years (default: every year of the mart and the raw feeds)."""
+def population_batches(con, params: dict[str, float], years: list[int] | None = None,
+                       by_year: dict[int, dict[str, float]] | None = None) -> list[Batch]:
+    """Every population batch of the years (default: every year of the mart and the raw feeds); the
+    row floors of year Y from by_year[Y] (the audit parameters valid in Y) when given, else `params`."""
     counts: dict[tuple[str, int], int] = {}
     for feed_name in S.STRUCTURAL_FEEDS:
         for y, n in con.execute(f"select year, count(*) from raw.{feed_name} group by year").fetchall():
@@ -97,13 +99,14 @@ def population_batches(con, params: dict[str, float], years: list[int] | None = 
     chosen = sorted(int(y) for y in years) if years else all_years
     batches = []
     for y in chosen:
+        year_params = (by_year or {}).get(y, params)
         for feed_name in S.STRUCTURAL_FEEDS:
             feed = fc.feed(feed_name)
             suite = S.structural_suite_name(feed_name)
             batches.append(Batch(
                 suite, y, structural_base(feed_name, y), structural_query(feed_name, y),
                 tuple(IDENTITY_COLUMNS + [k for k in feed.key if k not in IDENTITY_COLUMNS]),
-                _min_rows(counts.get((suite, y - 1)), params) if feed.required else None))
+                _min_rows(counts.get((suite, y - 1)), year_params) if feed.required else None))
         batches.append(Batch(S.MARTS_SUITE, y, marts_query(y), marts_query(y), tuple(IDENTITY_COLUMNS),
-                             _min_rows(counts.get((S.MARTS_SUITE, y - 1)), params)))
+                             _min_rows(counts.get((S.MARTS_SUITE, y - 1)), year_params)))
     return batches

@@ -78,11 +78,14 @@ def sampled_records(con, sample: pd.DataFrame) -> pd.DataFrame:
 def collect(con, seed: int, drawn_at: dt.datetime, overrides: dict[str, float] | None = None,
             years: list[int] | None = None) -> Collected:
     """Parameters, sample, population batches and the sample's records. years=None: every year."""
-    params = {**parameters.load(con), **(overrides or {})}
-    sample = sampling.draw_sample(con, seed, params, drawn_at)
+    # each year audited with the seed rows valid in it (sample share, suite floors); overrides win
+    per_year = {y: {**p, **(overrides or {})}
+                for y, p in parameters.by_year(con, [int(y) for y in years] if years else None).items()}
+    params = parameters.one_run(per_year) or {**parameters.load(con), **(overrides or {})}
+    sample = sampling.draw_sample(con, seed, params, drawn_at, by_year=per_year)
     if years:
         sample = sample[sample["year"].isin([int(y) for y in years])].reset_index(drop=True)
-    return Collected(params, sample, B.population_batches(con, params, years),
+    return Collected(params, sample, B.population_batches(con, params, years, by_year=per_year),
                      {S.CROSS_SUITE: sampled_records(con, sample)})
 
 

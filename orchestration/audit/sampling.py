@@ -12,15 +12,20 @@ import datetime as dt
 import pandas as pd
 
 SAMPLE_SQL = """
-with graded as (
+with year_params as (
+    {year_params}
+),
+graded as (
     select year, subject_id, subject_key, town_code
     from marts.subject_evaluation
     where excluded_reason is null
 ),
 sizes as (
     select year, town_code, count(*) as graded_subjects,
-           cast(greatest($min_per_town, ceil($share * count(*))) as integer) as sample_size
+           cast(greatest(coalesce(max(year_params.min_per_town), $min_per_town),
+                         ceil(coalesce(max(year_params.share), $share) * count(*))) as integer) as sample_size
     from graded
+    left join year_params using (year)
     group by year, town_code
 ),
 ranked as (
@@ -41,10 +46,23 @@ order by ranked.year, ranked.town_code, ranked.draw_order
 """
 
 
-def draw_sample(con, seed: int, params: dict[str, float], drawn_at: dt.datetime | None = None) -> pd.DataFrame:
-    """audit.sample rows: year, subject_id (masked as in marts), subject_key, town_code, seed, drawn_at (+ sizes)."""
+def _year_params_sql(by_year: dict[int, dict[str, float]] | None) -> str:
+    """The per-year share and floor as a VALUES relation (numbers only: nothing to quote)."""
+    rows = [f"({int(y)}, {float(p['sample_share'])!r}, {int(p['sample_min_per_town'])})"
+            for y, p in sorted((by_year or {}).items())]
+    if not rows:
+        return "select cast(null as integer) as year, cast(null as double) as share, " \
+               "cast(null as integer) as min_per_town where false"
+    return f"select * from (values {', '.join(rows)}) as v(year, share, min_per_town)"
+
+
+def draw_sample(con, seed: int, params: dict[str, float], drawn_at: dt.datetime | None = None,
+                by_year: dict[int, dict[str, float]] | None = None) -> pd.DataFrame:
+    """audit.sample rows: year, subject_id (masked as in marts), subject_key, town_code, seed, drawn_at (+ sizes).
+    A year in `by_year` is drawn with its own sample_share / sample_min_per_town (the seed rows valid in
+    it); other years with `params`."""
     df = con.execute(
-        SAMPLE_SQL,
+        SAMPLE_SQL.replace("{year_params}", _year_params_sql(by_year)),
         {"seed": int(seed), "share": float(params["sample_share"]),
          "min_per_town": int(params["sample_min_per_town"])},
     ).df()

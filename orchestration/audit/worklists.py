@@ -209,17 +209,17 @@ def write_worklists(records: pd.DataFrame, sample: pd.DataFrame, reports_dir: Pa
     counties = issuing.county_names()
     issued_on = issued_on or dt.date.today()
     town_names = towns.names() if town_names is None else town_names
-    offices: dict[str, str] = {}
+    offices: dict[tuple[int, str], str] = {}
     jobs = []
     for (year, town), g in table.groupby(["_year", "_town"], sort=True):
         county = town[:6]
-        if county not in offices:
-            offices[county] = issuing.office(None, "county", county).name
+        if (year, county) not in offices:    # the office of the audited year (publication seed rows)
+            offices[(year, county)] = issuing.office(None, "county", county, year=int(year)).name
         county_name = (counties.get(county) or {}).get("county_name")
         name = file_name(town, county_name, town_names.get(town))
         jobs.append((g.drop(columns=["_year", "_town"]).reset_index(drop=True),
                      str(Path(reports_dir) / "worklists" / str(int(year)) / name),
-                     int(year), town, county_name, town_names.get(town), offices[county], issued_on))
+                     int(year), town, county_name, town_names.get(town), offices[(year, county)], issued_on))
     workers = workers if workers is not None else (os.cpu_count() or 1) if len(jobs) >= PARALLEL_FROM else 1
     if workers <= 1:
         return [Path(_write_town(j)) for j in jobs]

@@ -72,6 +72,13 @@
         'leader_indicators': {'key': ['list_code', 'indicator'], 'required_column': 'list_code', 'required': []},
         'leader_tilts': {'key': ['tilt_code'], 'required_column': 'tilt_code', 'required': []},
         'leader_parameters': {'key': ['parameter'], 'required_column': 'parameter', 'required': []},
+        'audit_parameters': {'key': ['parameter'], 'required_column': 'parameter', 'required': []},
+        'publication_gates': {'key': ['parameter'], 'required_column': 'parameter', 'required': []},
+        'publication': {'key': ['level'], 'required_column': 'level', 'required': []},
+        'policy_publication_stages': {'key': ['parameter'], 'required_column': 'parameter',
+                                      'required': ['publicity_days']},
+        'policy_differentiated_measures': {'key': ['measure_id'], 'required_column': 'measure_id', 'required': []},
+        'policy_chain_walk': {'key': ['parameter'], 'required_column': 'parameter', 'required': ['max_links']},
     } -%}
     {{ return(keys.get(seed, {'key': [], 'required_column': none, 'required': []})) }}
 {%- endmacro %}

@@ -11,22 +11,48 @@
     (Spark SQL has no recursive CTE) with cost linear in the limit. -#}
 
 {#- The most links any chain is followed: seeds/policy/policy_chain_walk.csv (max_links), read when
-    the model compiles. A unit test cannot read it (its inputs are fixtures): it sets the limit with
-    `overrides: {macros: {chain_walk_limit: N}}`. -#}
+    the model compiles. The limit is a compile-time constant (the number of unrolled joins; the loop
+    bound on Spark), so one build walks with one value: the max_links row valid in the evaluated years
+    (int_evaluation_years). Evaluated years whose valid rows differ stop the build naming the seed,
+    the key and the years (build those years separately: var evaluation_years). A unit test cannot read
+    the seed (its inputs are fixtures): it sets the limit with `overrides: {macros: {chain_walk_limit: N}}`. -#}
 {% macro chain_walk_limit() -%}
     {%- set in_unit_test = model is defined and model.resource_type == 'unit_test' -%}
     {%- if not execute -%}
-        {%- if not in_unit_test -%}{%- do ref('policy_chain_walk') -%}{%- endif -%}
+        {%- if not in_unit_test -%}{%- do ref('policy_chain_walk') -%}{%- do ref('int_evaluation_years') -%}{%- endif -%}
         {{ return(1) }}
     {%- endif -%}
     {%- if in_unit_test -%}
         {{ exceptions.raise_compiler_error("unit test of a chain walk: set `overrides: {macros: {chain_walk_limit: N}}` (the seed policy_chain_walk is not readable while compiling a unit test)") }}
     {%- endif -%}
     {%- set seed = ref('policy_chain_walk') -%}
-    {%- set rows = run_query("select max(cast(value as integer)) from " ~ seed ~ " where parameter = 'max_links'") -%}
-    {%- set limit = rows.columns[0].values()[0] -%}
+    {%- set limits = [] -%}
+    {%- if flags.WHICH in ('run', 'build') -%}
+        {%- do policy_require('policy_chain_walk', ['max_links']) -%}
+        {%- set per_year = run_query("select distinct cast(p.value as integer) as max_links, min(y.year), max(y.year) from "
+            ~ ref('int_evaluation_years') ~ " as y inner join " ~ seed ~ " as p"
+            ~ " on (p.valid_from_year is null or p.valid_from_year <= y.year)"
+            ~ " and (p.valid_to_year is null or p.valid_to_year >= y.year)"
+            ~ " where p.parameter = 'max_links' group by cast(p.value as integer) order by 2") -%}
+        {%- for r in per_year.rows -%}{%- do limits.append(r) -%}{%- endfor -%}
+        {%- if limits | length > 1 -%}
+            {%- set shown = [] -%}
+            {%- for r in limits -%}{%- do shown.append(r[0] ~ " in years " ~ r[1] ~ "-" ~ r[2]) -%}{%- endfor -%}
+            {{ exceptions.raise_compiler_error(
+                "policy seed policy_chain_walk (seeds/policy/policy_chain_walk.csv): parameter 'max_links' differs between "
+                ~ "the evaluated years (" ~ (shown | join('; ')) ~ "), but one build walks chains with one limit "
+                ~ "(a compile-time constant): build those years separately (var evaluation_years) or give them one max_links") }}
+        {%- endif -%}
+    {%- endif -%}
+    {%- if limits | length == 1 -%}
+        {%- set limit = limits[0][0] -%}
+    {%- else -%}
+        {#- no evaluated year (an empty build) or not a run: no year to choose for, the seed's largest value -#}
+        {%- set rows = run_query("select max(cast(value as integer)) from " ~ seed ~ " where parameter = 'max_links'") -%}
+        {%- set limit = rows.columns[0].values()[0] -%}
+    {%- endif -%}
     {%- if limit is none or limit < 1 -%}
-        {{ exceptions.raise_compiler_error("seeds/policy/policy_chain_walk.csv: parameter max_links must be a positive integer") }}
+        {{ exceptions.raise_compiler_error("seeds/policy/policy_chain_walk.csv: parameter max_links must be a positive integer (valid in the evaluated years)") }}
     {%- endif -%}
     {{ return(limit | int) }}
 {%- endmacro %}

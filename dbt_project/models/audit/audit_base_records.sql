@@ -167,10 +167,14 @@ certificate_records as (
 ),
 
 audit_parameters as (
+    -- the seed rows valid in each evaluated year (the audit of year Y uses Y's range)
     select
-        {{ eval_param('audit_parameters', 'land_area_quantile_low') }} as q_low,
-        {{ eval_param('audit_parameters', 'land_area_quantile_high') }} as q_high,
-        {{ eval_param('audit_parameters', 'land_area_range_factor') }} as range_factor
+        year,
+        land_area_quantile_low as q_low,
+        land_area_quantile_high as q_high,
+        land_area_range_factor as range_factor
+    from {{ policy_params_for_year('audit_parameters',
+                                   ['land_area_quantile_low', 'land_area_quantile_high', 'land_area_range_factor']) }} as p
 ),
 
 town_areas as (
@@ -193,7 +197,7 @@ town_positions as (
         (town_areas.town_subjects - 1) * audit_parameters.q_high as h_high,
         audit_parameters.range_factor
     from town_areas
-    cross join audit_parameters
+    inner join audit_parameters on audit_parameters.year = town_areas.year
 ),
 
 town_quantiles as (

@@ -33,7 +33,9 @@ final_requests as (
 ),
 
 days as (
-    select cast({{ eval_param('policy_publication_stages', 'publicity_days') }} as integer) as publicity_days
+    -- the 公示 length valid in each evaluated year
+    select year, cast(publicity_days as integer) as publicity_days
+    from {{ policy_params_for_year('policy_publication_stages', ['publicity_days']) }} as p
 )
 
 select
@@ -46,6 +48,6 @@ select
         as window_closed,
     final_requests.final_requested_on
 from years
-cross join days
+left join days on days.year = years.year
 left join opened on opened.year = years.year
 left join final_requests on final_requests.year = years.year

@@ -21,7 +21,8 @@ leaders as (
 ),
 
 measures as (
-    select * from {{ ref('policy_differentiated_measures') }}
+    -- the levers valid in each evaluated year (a new tariff is a new row, never an edit of an old one)
+    select * from {{ policy_for_year('policy_differentiated_measures') }} as m
 ),
 
 candidates as (
@@ -47,7 +48,8 @@ candidates as (
     inner join streaks on streaks.year = subjects.year and streaks.subject_key = subjects.subject_key
     left join leaders on leaders.year = subjects.year and leaders.subject_id = subjects.subject_id
     inner join measures
-        on (measures.category = 'all' or measures.category = subjects.category)
+        on measures.year = subjects.year
+        and (measures.category = 'all' or measures.category = subjects.category)
         and (
             (measures.applies_to = subjects.grade and streaks.consecutive_years >= measures.min_consecutive_years)
             or (measures.applies_to = 'leader' and leaders.subject_id is not null)
