@@ -32,7 +32,7 @@ lint: setup
 
 test: setup browser lint
 	$(BIN)/mujun prepare
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q --durations=25
 
 test-slow: setup browser
 	$(BIN)/mujun prepare
