@@ -21,7 +21,7 @@ import pytest
 from openpyxl.utils import get_column_letter
 
 from orchestration import documents as D
-from orchestration import issuing
+from orchestration import issuing, towns
 from orchestration.audit import worklists
 
 REPO = Path(__file__).resolve().parent.parent
@@ -293,12 +293,13 @@ def county_worklists(county):
 
 def test_worklists_name_the_town_and_speak_chinese(county_worklists):
     counties = issuing.county_names()
+    town_names = towns.names()              # seeds/reference/ref_towns.csv
     for f in county_worklists:
         town = f.name.split("_")[0]
         county_name = counties[town[:6]]["county_name"]
-        assert f.name == f"{town}_{county_name}.xlsx"
+        assert f.name == f"{town}_{county_name}{town_names[town]}.xlsx"
         ws = openpyxl.load_workbook(f).active
-        assert ws["A1"].value == f"2021年度亩均效益评价随机抽查核查清单（{county_name} 镇街{town}）"
+        assert ws["A1"].value == f"2021年度亩均效益评价随机抽查核查清单（{county_name}{town_names[town]}）"
         assert "萧山区深化“亩均论英雄”改革工作领导小组办公室" in ws["A2"].value
         h = headers(ws)
         assert len(h) == len(set(h))

@@ -81,7 +81,9 @@ class _NodeCount:
 
 def build_args(manifest: dict, skip_seed_tests: bool) -> list[str]:
     """`dbt build` without the source tests, and without the seeds' own tests when they are unchanged."""
-    return ["build", "--exclude", SOURCE_TESTS, *(seed_test_names(manifest) if skip_seed_tests else [])]
+    # one space-separated value: with a subset of the job dagster-dbt re-places the --exclude value
+    # next to its own --select, and only the first token after --exclude would go with it
+    return ["build", "--exclude", " ".join([SOURCE_TESTS, *(seed_test_names(manifest) if skip_seed_tests else [])])]
 
 
 @dbt_assets(
