@@ -125,6 +125,7 @@ def test_the_partial_publication_changes_exactly_the_re_delivered_subject_tax(pa
     assert old.loc[(2021, target), "grade"] == "D" and new.loc[(2021, target), "grade"] != "D"
 
 
+@pytest.mark.slow   # one more --only audit run (~20 s) to keep make test under 10 minutes
 def test_a_later_step_run_makes_the_next_run_evaluate_everything(partial, tmp_path):
     """After the partial publication a subset is allowed; after an --only audit run it is not."""
     from orchestration import definitions, partial_evaluation

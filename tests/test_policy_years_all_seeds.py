@@ -320,6 +320,7 @@ def test_a_build_whose_year_has_no_publicity_days_is_refused(built, tmp_path):
             "parameter 'publicity_days' valid in evaluation year 2021") in out
 
 
+@pytest.mark.slow   # a second refused build (~15 s); the publicity-days refusal above stays in make test
 def test_a_build_whose_years_need_two_chain_walk_limits_is_refused(built, tmp_path):
     out = _refused(built, tmp_path, {
         "policy_chain_walk.csv": _limited("policy_chain_walk.csv", "max_links,", "64", "8", 2020)},
