@@ -146,6 +146,7 @@ def test_a_later_step_run_makes_the_next_run_evaluate_everything(partial, tmp_pa
     assert whole.selection is None and "evaluated after the last publication" in whole.reason
 
 
+@pytest.mark.slow   # one more --only ingest run, for the 10-minute budget of make test
 def test_an_only_ingest_delivery_since_the_publication_is_re_evaluated(partial, tmp_path):
     """The feed versions recorded at the publication, not this run's loads, say what changed."""
     from orchestration import definitions, partial_evaluation

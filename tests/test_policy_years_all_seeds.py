@@ -312,6 +312,7 @@ def _refused(built: dict, tmp: Path, replaced: dict[str, str], model: str) -> st
     return " ".join(proc.stdout.split())
 
 
+@pytest.mark.slow   # a refused dbt build (~14 s); the Python readers' refusals stay in make test
 def test_a_build_whose_year_has_no_publicity_days_is_refused(built, tmp_path):
     out = _refused(built, tmp_path, {
         "policy_publication_stages.csv": _only("policy_publication_stages.csv", STAGES_ROW, "", "2020")},
@@ -320,7 +321,7 @@ def test_a_build_whose_year_has_no_publicity_days_is_refused(built, tmp_path):
             "parameter 'publicity_days' valid in evaluation year 2021") in out
 
 
-@pytest.mark.slow   # a second refused build (~15 s); the publicity-days refusal above stays in make test
+@pytest.mark.slow   # a second refused build (~15 s)
 def test_a_build_whose_years_need_two_chain_walk_limits_is_refused(built, tmp_path):
     out = _refused(built, tmp_path, {
         "policy_chain_walk.csv": _limited("policy_chain_walk.csv", "max_links,", "64", "8", 2020)},
