@@ -179,3 +179,21 @@ def to_xlsx_values(feed_name: str, rows: list[dict[str, str]]) -> list[dict[str,
                 o[c.name] = v
         out.append(o)
     return out
+
+
+def redeliver_tax_payments(feeds: Path, year: int, uscc: str | None = None) -> str:
+    """Multiply one enterprise's payments of <year> by 10 in the delivered file (the first payer when
+    no uscc is given); returns its uscc."""
+    path = feeds / str(year) / "tax_payments.csv"
+    with path.open(newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    target = uscc or rows[0]["uscc"]
+    assert any(r["uscc"] == target for r in rows)
+    for r in rows:
+        if r["uscc"] == target:
+            r["amount_yuan"] = f"{float(r['amount_yuan']) * 10:.2f}"
+    with path.open("w", newline="", encoding="utf-8") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    return target

@@ -6,7 +6,6 @@ that one copy: nothing changed → re-delivery ingested alone → re-evaluation 
 """
 from __future__ import annotations
 
-import csv
 import hashlib
 import os
 import shutil
@@ -17,6 +16,9 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+from fixtures_feeds import redeliver_tax_payments  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 MUJUN = str(Path(sys.executable).parent / "mujun")
@@ -99,24 +101,10 @@ def test_a_published_file_changed_since_is_not_taken_as_current(data, tmp_path):
         assert run_inputs.publication_is_current(instance, last.inputs_fingerprint, tmp_path / "gone") is None
 
 
-def _redeliver_tax_payments(feeds: Path, year: int) -> str:
-    """Multiply one enterprise's payments of <year> by 10; returns its uscc."""
-    path = feeds / str(year) / "tax_payments.csv"
-    with path.open(newline="", encoding="utf-8") as f:
-        rows = list(csv.DictReader(f))
-    target = rows[0]["uscc"]
-    for r in rows:
-        if r["uscc"] == target:
-            r["amount_yuan"] = f"{float(r['amount_yuan']) * 10:.2f}"
-    with path.open("w", newline="", encoding="utf-8") as f:
-        w = csv.DictWriter(f, fieldnames=list(rows[0]))
-        w.writeheader()
-        w.writerows(rows)
-    return target
 
 
 def test_only_ingest_one_feed_one_year_touches_that_delivery_and_builds_nothing(data):
-    target = _redeliver_tax_payments(data / "feeds", 2021)
+    target = redeliver_tax_payments(data / "feeds", 2021)
     (data / "target_uscc").write_text(target)
     before = ledger(data)
     built = materializations(data, EVALUATION)

@@ -7,7 +7,6 @@ one compares the partial publication with a whole `dbt build` on the same wareho
 """
 from __future__ import annotations
 
-import csv
 import os
 import re
 import shutil
@@ -18,6 +17,9 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+from fixtures_feeds import redeliver_tax_payments  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 MUJUN = str(Path(sys.executable).parent / "mujun")
@@ -52,18 +54,6 @@ def _low_graded_taxpayer(published: Path) -> str:
                            "limit 1").fetchone()[0]
 
 
-def _redeliver_tax_payments(feeds: Path, year: int, uscc: str) -> None:
-    path = feeds / str(year) / "tax_payments.csv"
-    with path.open(newline="", encoding="utf-8") as f:
-        rows = list(csv.DictReader(f))
-    assert any(r["uscc"] == uscc for r in rows)
-    for r in rows:
-        if r["uscc"] == uscc:
-            r["amount_yuan"] = f"{float(r['amount_yuan']) * 10:.2f}"
-    with path.open("w", newline="", encoding="utf-8") as f:
-        w = csv.DictWriter(f, fieldnames=list(rows[0]))
-        w.writeheader()
-        w.writerows(rows)
 
 
 @pytest.fixture(scope="module")
@@ -75,7 +65,7 @@ def partial(county_run, tmp_path_factory) -> dict:
     before = tmp_path_factory.mktemp("before") / "mujun.duckdb"
     shutil.copy(published, before)
     target = _low_graded_taxpayer(published)
-    _redeliver_tax_payments(data / "feeds", 2021, target)
+    redeliver_tax_payments(data / "feeds", 2021, target)
     logs = set((data / "logs").glob("run-*.log"))
     proc = mujun(data)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
