@@ -138,6 +138,17 @@ def duckdb_buffer_size() -> int:
     return 2 * duckdb_max_line_size()
 
 
+def duckdb_csv_sizes(longest_record: int | None) -> tuple[int, int]:
+    """(max_line_size, buffer_size) for reading a file whose longest record is known (LineMeter):
+    each pass of ingestion reads the file while it writes, and two 64 MiB buffers were measured to
+    exhaust a 128 MB limit. Twice the longest record, at least 1 MiB (a 4 MiB buffer); None (a
+    converted or transcoded copy, whose records may have grown): the general limits."""
+    if longest_record is None:
+        return duckdb_max_line_size(), duckdb_buffer_size()
+    line = max(2 * longest_record + 2, MiB)
+    return line, 4 * line
+
+
 # ---------------------------------------------------------------------------------------- XLSX
 def check_xlsx_archive(path) -> None:
     """Refuse before opening: the declared decompressed size of the workbook's zip members."""

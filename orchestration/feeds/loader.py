@@ -243,15 +243,17 @@ def ingest_feed(con: duckdb.DuckDBPyConnection, feeds_root: Path, year: int, fee
 
 def _load(con, feeds_root: Path, year: int, feed: contract.Feed, path: Path, rel: str, info: FileInfo,
           reference_dir: Path | None, tmp_dir: Path | None) -> IngestResult:
-    """Stage, validate and (in one transaction) replace the feed+year's rows, quarantine and ledger."""
+    """Frame, validate and (in one transaction) replace the feed+year's rows, quarantine and ledger."""
     prefix = f"_ingest_{uuid.uuid4().hex[:10]}"
     base_tmp = tmp_dir or os.environ.get("MUJUN_INGEST_TMP") or None
     if base_tmp:
         Path(base_tmp).mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="mujun-ingest-", dir=base_tmp))
-    pio = con.execute("select current_setting('preserve_insertion_order')").fetchone()[0]
+    pio, threads = con.execute(
+        "select current_setting('preserve_insertion_order'), current_setting('threads')").fetchone()
     if not pio:
         con.execute("set preserve_insertion_order = true")   # file order = row numbers
+    con.execute("set threads = 1")   # every pass reads the file again: one thread keeps it in order (stage_csv)
     large = info.size >= PROGRESS_MIN_BYTES
     t0 = time.monotonic()
     if large:
@@ -260,7 +262,9 @@ def _load(con, feeds_root: Path, year: int, feed: contract.Feed, path: Path, rel
         try:
             csv_path, header = prepare_csv(info, work)
             hm = map_headers(feed, header)
-            staged = stage_csv(con, csv_path, header, prefix, trim=info.edge_blanks or csv_path != info.path)
+            direct = csv_path == info.path   # the delivered file itself, not a converted copy
+            staged = stage_csv(con, csv_path, header, prefix, trim=info.edge_blanks or not direct,
+                               longest_record=info.longest_record if direct else None)
         except FileProblem as e:
             _refuse(con, feed.name, year, rel, path, info.sha256, e.reason)
         refs = load_references(con, Path(reference_dir) if reference_dir else _default_reference_dir(), prefix,
@@ -309,5 +313,6 @@ def _load(con, feeds_root: Path, year: int, feed: contract.Feed, path: Path, rel
     finally:
         if not pio:
             con.execute("set preserve_insertion_order = false")
+        con.execute(f"set threads = {int(threads)}")
         _drop_temps(con, prefix)
         shutil.rmtree(work, ignore_errors=True)

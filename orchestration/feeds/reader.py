@@ -16,10 +16,11 @@ Steps (feeds.md "Parsing rules"):
    UTF-8 file: GB18030 is transcoded, and every blank line outside a quoted field becomes an empty
    record (``,,,``) so that it keeps its place in the row numbering (DuckDB drops blank lines but
    counts them in its reject line numbers). Blank lines before the header are dropped.
-5. :func:`stage_csv` reads the whole file once with DuckDB ``read_csv`` (explicit all-VARCHAR
-   columns, ``"`` quoting, strict framing, ``store_rejects``) and trims every cell once (no test
-   at all when EdgeScan proved there is nothing to trim), into a temp table ``v0..vN`` in file
-   order; records that cannot be framed land in the rejects table with their line number.
+5. :func:`stage_csv` frames the file once with DuckDB ``read_csv`` (explicit all-VARCHAR
+   columns, ``"`` quoting, strict framing, ``store_rejects``): records that cannot be framed land
+   in the rejects table with their line number. It returns a subquery over the file (trimmed
+   cells ``v0..vN`` in file order; no trim test at all when EdgeScan proved there is nothing to
+   trim) that each later pass reads again; nothing of the file is copied into DuckDB.
    Row numbers: 1 = the first record after the header; blank and all-empty records keep a number
    (they are skipped later, not counted). For ``.xlsx`` the row number is the sheet row minus the
    header's sheet row.
@@ -51,6 +52,12 @@ FEED_SUFFIXES = (".csv", ".xlsx")
 TRIM_CHARS = " \t\r\n\f\v\u00a0\u3000"
 
 _BLANK_LINE_BYTES = re.compile(rb"\n[ \t]*\r?\n")
+
+
+def _may_hold_blank_line(chunk: bytes) -> bool:
+    """Can _BLANK_LINE_BYTES match in the chunk? Three memchr/memmem scans rule it out in most
+    files, ~8x cheaper than running the regex over the chunk."""
+    return b"\n\n" in chunk or b"\n\r\n" in chunk or b" " in chunk or b"\t" in chunk
 _LEADING_BLANK_BYTES = re.compile(rb"^(?:\xef\xbb\xbf)?[ \t,\"]*\r?\n")
 
 
@@ -107,6 +114,7 @@ class FileInfo:
     encoding: str | None = None   # "utf-8" | "gb18030" for csv
     blank_lines: bool = False     # a blank line somewhere (or before the header): rewrite needed
     edge_blanks: bool = True      # a cell may start or end with one of TRIM_CHARS (False: proven none)
+    longest_record: int | None = None   # bytes of the longest CSV record (limits.LineMeter)
 
 
 # EdgeScan: the bytes that can start or end a cell (unquoted: comma, newline; quoted: the quote)
@@ -114,6 +122,7 @@ class FileInfo:
 _EDGE_TABLE = bytes((ord("b") if ch in b',"\n' else ord("s") if ch in b" \t\x0b\x0c" else ord("."))
                     for ch in range(256))
 _BLANK_BYTES = (b" ", b"\t", b"\x0b", b"\x0c")
+# searched for their lead byte first (memchr): a two- or three-byte search costs ~10x more per chunk
 _WIDE_SPACES = ("\u00a0".encode(), "\u3000".encode())
 
 
@@ -133,7 +142,7 @@ class EdgeScan:
     def feed(self, chunk: bytes) -> None:
         if self.maybe or not chunk:
             return
-        if (b"\r" in chunk or any(w in chunk or w in self._tail + chunk[:2] for w in _WIDE_SPACES)
+        if (b"\r" in chunk or any(w in self._tail + chunk[:2] or (w[:1] in chunk and w in chunk) for w in _WIDE_SPACES)
                 or self._last + chunk[:1].translate(_EDGE_TABLE) in (b"sb", b"bs")):
             self.maybe = True
             return
@@ -210,7 +219,8 @@ def inspect_file(path: Path) -> FileInfo:
                     blank = True
             if not has_nul and b"\x00" in chunk:
                 has_nul = True
-            if not blank and (_BLANK_LINE_BYTES.search(tail + chunk[:64]) or _BLANK_LINE_BYTES.search(chunk)):
+            if not blank and (_BLANK_LINE_BYTES.search(tail + chunk[:64]) or _may_hold_blank_line(chunk)
+                              and _BLANK_LINE_BYTES.search(chunk)):
                 blank = True
             tail = chunk[-64:]
             if utf8_ok:
@@ -235,7 +245,7 @@ def inspect_file(path: Path) -> FileInfo:
         encoding = "gb18030"
     else:
         raise FileProblem("cannot decode as UTF-8 or GB18030")
-    return FileInfo(path, "csv", h.hexdigest(), size, encoding, blank, edges.finish(lines))
+    return FileInfo(path, "csv", h.hexdigest(), size, encoding, blank, edges.finish(lines), lines.longest)
 
 
 # ------------------------------------------------------------------------------------ xlsx
@@ -366,11 +376,12 @@ def rewrite_csv(src: Path, dst: Path, encoding: str, n_cols: int, fill_blank_lin
 # ------------------------------------------------------------------------------ DuckDB staging
 @dataclass
 class Staged:
-    table: str                # temp table: v0..vN (trimmed cells, NULL when empty), _cells (see stage_csv)
+    table: str                # SQL subquery over the file: _pos, v0..vN (trimmed, NULL when empty), _cells
     rejects: str              # temp table: line (1 = header), error_type, csv_line, error_message
     header: list[str]         # header cells as delivered
     n_rows: int               # framed records (incl. all-empty ones)
     n_rejects: int            # records that could not be framed
+    n_nonempty: int = 0       # framed records with at least one non-empty cell
 
     def raw_cell(self, i: int, alias: str = "s") -> str:
         """SQL of cell ``i`` exactly as delivered (see stage_csv: ``_cells`` or the trimmed value)."""
@@ -415,19 +426,29 @@ def _needs_trim_sql(cell: str) -> str:
 
 
 def stage_csv(con: duckdb.DuckDBPyConnection, csv_path: Path, header: list[str], prefix: str,
-              trim: bool = True) -> Staged:
-    """Read the file once, trimming every cell once, into a temp table in file order.
+              trim: bool = True, longest_record: int | None = None) -> Staged:
+    """Frame the file once (count its records, keep the ones that cannot be framed) and describe its
+    trimmed cells as a subquery that each later pass reads from the file again, in file order.
 
-    Columns ``v0..vN``: the trimmed cell, NULL when empty (the only NULL: feeds.md). ``_cells``:
-    the row's cells as delivered, kept ONLY for the rare row where trimming changed a cell; for
-    every other row the delivered cell is ``coalesce(v_i, '')`` (Staged.raw_cell), so the
-    quarantine's raw JSON is exact without holding a second copy of the file. ``trim=False`` (the
-    file was proven to have no cell to trim, EdgeScan) skips the per-cell test.
+    Not a table: a staged copy of a 1.2 GB tax file outgrew the ingestion memory limit and spilled,
+    and every pass read it back (measured: reading the CSV again costs less than writing and reading
+    the copy). Columns ``_pos`` (0-based record number among the framed records), ``v0..vN``: the
+    trimmed cell, NULL when empty (the only NULL: feeds.md). ``_cells``: the row's cells as
+    delivered, ONLY for the rare row where trimming changed a cell; for every other row the
+    delivered cell is ``coalesce(v_i, '')`` (Staged.raw_cell), so the quarantine's raw JSON is exact.
+    ``trim=False`` (the file was proven to have no cell to trim, EdgeScan) skips the per-cell test.
+    ``longest_record``: the file's longest record in bytes when known, to size DuckDB's CSV buffers
+    (limits.duckdb_csv_sizes).
+
+    Every query reading ``table`` must run with ``threads = 1`` (the loader sets it for the whole
+    ingestion): ``_pos`` is the row number only when one thread reads the file in order, and DuckDB
+    1.5.6 was measured to read a file of several CSV buffers out of order under a memory limit with
+    two threads (a row of line 245,766 numbered 904,553), even with preserve_insertion_order.
     """
     n = len(header)
     cols = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(n))
     fnn = ", ".join(f"'c{i}'" for i in range(n))
-    table, rej, scan = f"{prefix}_stage", f"{prefix}_rej", f"{prefix}_rejscan"
+    rej, scan = f"{prefix}_rej", f"{prefix}_rejscan"
     guards = [_needs_trim_sql(f"c{i}") for i in range(n)]
     if trim:
         trimmed = ", ".join(
@@ -438,33 +459,32 @@ def stage_csv(con: duckdb.DuckDBPyConnection, csv_path: Path, header: list[str],
     else:
         trimmed = ", ".join(f"nullif(c{i}, '') as v{i}" for i in range(n))
         kept, guards = "null::varchar[]", []
-    # One reading thread: the staged rowid is the row number, and DuckDB 1.5.6 was measured to
-    # insert a file of several CSV buffers out of order under a memory limit with two threads
-    # (a row of line 245,766 staged as row 904,553), even with preserve_insertion_order.
-    threads = con.execute("select current_setting('threads')").fetchone()[0]
-    con.execute("set threads = 1")
-    try:
-        con.execute(f"""
-            create or replace temp table {table} as
-            select {trimmed}, {kept} as _cells
+
+    max_line, buffer = limits.duckdb_csv_sizes(longest_record)
+
+    def source(rejects_table: str, rejects_scan: str) -> str:
+        # the later passes skip the same unframeable records (store_rejects, into a throwaway table:
+        # ignore_errors was seen to drop a good last line after a stray quote)
+        return f"""(select (row_number() over ()) - 1 as _pos, {trimmed}, {kept} as _cells
             from (select *{"".join(f", {g} as g{i}" for i, g in enumerate(guards))}
                   from read_csv({_sql_str(str(csv_path))},
                       header = true, auto_detect = false, columns = {{{cols}}},
                       delim = ',', quote = '"', escape = '"', strict_mode = true,
-                      force_not_null = [{fnn}], max_line_size = {limits.duckdb_max_line_size()},
-                      buffer_size = {limits.duckdb_buffer_size()},
-                      store_rejects = true, rejects_table = '{rej}', rejects_scan = '{scan}'))""")
+                      force_not_null = [{fnn}], max_line_size = {max_line}, buffer_size = {buffer},
+                      store_rejects = true, rejects_table = '{rejects_table}', rejects_scan = '{rejects_scan}')))"""
+
+    all_empty = " and ".join(f"v{i} is null" for i in range(n))
+    try:
+        n_rows, n_nonempty = con.execute(
+            f"select count(*), count(*) filter (where not ({all_empty})) from {source(rej, scan)}").fetchall()[0]
     except duckdb.OutOfMemoryException:
         raise          # not the file's fault: the loader reports the memory limit
     except duckdb.Error as e:
         raise FileProblem(f"cannot be read as CSV: {str(e).splitlines()[0]}") from None
-    finally:
-        con.execute(f"set threads = {int(threads)}")
     con.execute(f"""create or replace temp table {rej}_lines as
         select line, min(error_type)::varchar as error_type, first(csv_line order by byte_position) as csv_line,
-               string_agg(distinct error_message, '; ') as error_message
+               string_agg(distinct error_message, '; ' order by error_message) as error_message
         from {rej} group by line""")
     con.execute(f"drop table if exists {rej}; drop table if exists {scan}")
-    n_rows = con.execute(f"select count(*) from {table}").fetchone()[0]
     n_rej = con.execute(f"select count(*) from {rej}_lines").fetchone()[0]
-    return Staged(table, f"{rej}_lines", header, n_rows, n_rej)
+    return Staged(source(f"{prefix}_rejx", f"{prefix}_rejxscan"), f"{rej}_lines", header, n_rows, n_rej, n_nonempty)

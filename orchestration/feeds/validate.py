@@ -1,6 +1,6 @@
 """Header mapping, row validation and typing of a staged delivery, all in DuckDB SQL.
 
-The staged table (reader.stage_csv) holds the delivered cells as VARCHAR ``c0..cN``. Validation is
+The staged subquery (reader.stage_csv) reads the delivered cells as VARCHAR ``v0..vN``. Validation is
 one set-based query: every contract column gets a typed value and an error code; a row's reason is
 its FIRST failing check in contract column order, then the key (duplicates), then the year rule.
 Id check codes are evaluated once per distinct value (they are costly per row) and joined back;
@@ -404,19 +404,20 @@ def validate(con: duckdb.DuckDBPyConnection, feed: Feed, year: int, staged: Stag
             select thr, max(cum) as cum from (
                 select (line - 1) - row_number() over (order by line) as thr,
                        row_number() over (order by line) as cum from {staged.rejects}) group by thr""")
-        rownum_from = f"""(select s.rowid as _rid, s.rowid + 1 + coalesce(g.cum, 0) as _row_number, s.*
-            from (select rowid, * from {staged.table}) s asof left join {prefix}_gaps g on (s.rowid + 1) > g.thr)"""
+        rownum_from = f"""(select s._pos as _rid, s._pos + 1 + coalesce(g.cum, 0) as _row_number, s.*
+            from {staged.table} s asof left join {prefix}_gaps g on (s._pos + 1) > g.thr)"""
     else:
-        rownum_from = f"(select rowid as _rid, rowid + 1 as _row_number, * from {staged.table})"
+        rownum_from = f"(select _pos as _rid, _pos + 1 as _row_number, * from {staged.table})"
 
     # 2. distinct id values with their check result (costly per row, cheap per distinct value)
     ids = f"{prefix}_ids"
     id_cols = [c for c in feed.columns if c.kind in ID_KINDS]
     if id_cols:
-        union = " union ".join(f"select v{hm.source[c.name]} as v from {staged.table}" for c in id_cols)
+        # one pass over the file for all the id columns
+        cells = ", ".join(f"v{hm.source[c.name]}" for c in id_cols)
         con.execute(f"""create or replace temp table {ids} as
             select v, mujun_uscc_valid(v) as uscc_ok, mujun_person_valid(v) as person_ok
-            from (select distinct v from ({union}) where v is not null)""")
+            from (select distinct unnest([{cells}]) as v from {staged.table}) where v is not null""")
 
     # 3. typed values and errors per column, first failure wins
     cells = [f"s.v{i}" for _, i in hm.extras]
@@ -459,8 +460,7 @@ def validate(con: duckdb.DuckDBPyConnection, feed: Feed, year: int, staged: Stag
               from (select _rid, _row_number, {vnames}, {typed_sel}, _extra
                     from (select _rid, _row_number, {', '.join(vs)}, {extra} as _extra {''.join(', ' + x for x in cells)}
                           from {rownum_from} s where not ({all_empty})))))"""
-    framed = con.execute(f"select count(*) from {staged.table} where not ({all_empty})").fetchone()[0]
-    return Validated(select, framed)
+    return Validated(select, staged.n_nonempty)
 
 
 def quarantine_select(feed: Feed, year: int, staged: Staged, hm: HeaderMap, v: Validated, prefix: str,
@@ -509,7 +509,7 @@ def quarantine_select(feed: Feed, year: int, staged: Staged, hm: HeaderMap, v: V
         select ?::varchar as delivery_id, {year} as year, {q(feed.name)} as feed, ?::varchar as file,
                row_number, reason, mujun_mask_text(detail) as detail, mujun_mask_text(raw) as raw
         from (select t._row_number as row_number, t._reason as reason, {detail} as detail, {raw} as raw
-              from {v.select} t join (select rowid as _rid, * from {staged.table}) s on s._rid = t._rid
+              from {v.select} t join (select _pos as _rid, * from {staged.table}) s on s._rid = t._rid
               left join {texts} x on x.col = t._fail and x.reason = t._reason
               where t._reason is not null)"""
     if staged.n_rejects:
