@@ -28,6 +28,17 @@ def test_one_engine_per_file_and_readable_by_dagsters_default(tmp_path, monkeypa
         assert result.success
         # hundreds of events stored, one engine for the index and one for this run's file
         assert set(storage._engines) == {"index", result.run_id}
+        # commits do not wait for the disk (synchronous=NORMAL = 1; SQLite's default FULL = 2),
+        # in Dagster's WAL files
+        for shard, engine in storage._engines.items():
+            with engine.connect() as conn:
+                assert conn.exec_driver_sql("pragma synchronous").scalar() == 1, shard
+                assert conn.exec_driver_sql("pragma journal_mode").scalar() == "wal", shard
+        # one SQLite connection per file, kept open from one use to the next
+        with storage._connect("index") as first:
+            kept = first.connection.dbapi_connection
+        with storage._connect("index") as second:
+            assert second.connection.dbapi_connection is kept
     default = SqliteEventLogStorage(str(home / "history" / "runs"))
     keys = [dg.AssetKey(f"a{i}") for i in range(N)]
     latest = default.get_latest_materialization_events(keys)
