@@ -95,6 +95,14 @@
 {%- endmacro %}
 
 {% macro default__chain_walk_ctes(name, starts, edges, limit) -%}
+{#- Only the links that lead somewhere are joined: a child without a parent matches nothing either
+    way, and each of the `limit` joins builds its own hash table of these rows (province groups:
+    26,709 links instead of 497,052 registry rows, 2,978 -> 499 MB and 8.7 -> 2.8 CPU-s). -#}
+{{ name }}_links as (
+    select year, child_id, parent_id
+    from {{ edges }}
+    where parent_id is not null
+),
 {{ name }}_wide_0 as (
     select year, id as origin_id, id as node_0
     from {{ starts }}
@@ -106,7 +114,7 @@
         case when {% if k > 1 %}w.node_{{ k - 1 }} <> w.origin_id{% else %}true{% endif %}
              then e.parent_id end as node_{{ k }}
     from {{ name }}_wide_{{ k - 1 }} as w
-    left join {{ edges }} as e
+    left join {{ name }}_links as e
         on e.year = w.year and e.child_id = w.node_{{ k - 1 }}
 ),
 {%- endfor %}
