@@ -28,6 +28,14 @@ def data_dir() -> Path:
     return Path(os.environ.get("MUJUN_DATA_DIR", REPO_ROOT / "data")).resolve()
 
 
+def dbt_target_dir() -> Path:
+    """dbt's target folder of the evaluate job's builds: in the data dir, kept from one run to the
+    next, so that dbt finds the partial-parse state of the last build on this warehouse (dbt parses
+    the whole project again, ~4 CPU-s more, when the profile's warehouse path is not the one it
+    saved, as in dagster-dbt's default fresh folder per build); its run_results.json is the last build's."""
+    return data_dir() / "dbt" / "target"
+
+
 def warehouse_path() -> Path:
     """The pipeline's own DuckDB file (never opened by analysts)."""
     return Path(os.environ.get("MUJUN_WAREHOUSE", data_dir() / "warehouse.duckdb")).resolve()
@@ -52,6 +60,12 @@ def ingest_memory_limit() -> str:
     return os.environ.get("MUJUN_INGEST_MEMORY_LIMIT", "").strip() or "1GB"
 
 
+def dbt_memory_limit() -> str:
+    """DuckDB memory_limit of dbt's builds (MUJUN_DBT_MEMORY_LIMIT, DuckDB syntax such as 4GB):
+    above it the build spills to duckdb_temp_dir()/dbt."""
+    return os.environ.get("MUJUN_DBT_MEMORY_LIMIT", "").strip() or "4GB"
+
+
 def duckdb_temp_dir() -> Path:
     """Where DuckDB spills: under the data dir's tmp/, which the next run clears if this one is killed."""
     return data_dir() / "tmp" / "duckdb"
@@ -67,6 +81,8 @@ def export_env() -> None:
     if venv_bin not in os.environ.get("PATH", "").split(os.pathsep):
         os.environ["PATH"] = venv_bin + os.pathsep + os.environ.get("PATH", "")
     os.environ["MUJUN_WAREHOUSE"] = str(warehouse_path())
+    os.environ["MUJUN_DBT_TEMP_DIR"] = str(duckdb_temp_dir() / "dbt")
+    os.environ["MUJUN_DBT_MEMORY_LIMIT"] = dbt_memory_limit()
     os.environ.setdefault("DBT_PROFILES_DIR", str(DBT_PROFILES_DIR))
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("TQDM_DISABLE", "1")

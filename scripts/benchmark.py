@@ -68,6 +68,9 @@ def step_ingest(d: Path, scale: str, years: list[int]) -> dict:
     from orchestration.feeds.contract import FEEDS
     from orchestration.feeds.loader import ingest_feed, preflight
 
+    # a fresh warehouse: on a kept work folder every file would be "unchanged" and nothing measured
+    for stale in (d / "warehouse.duckdb", d / "warehouse.duckdb.wal"):
+        stale.unlink(missing_ok=True)
     con = duckdb.connect(str(d / "warehouse.duckdb"))
     rows = 0
     for y in years:
@@ -82,7 +85,8 @@ def step_ingest(d: Path, scale: str, years: list[int]) -> dict:
 
 def _dbt(d: Path, *args: str) -> None:
     env = {**os.environ, "MUJUN_WAREHOUSE": str(d / "warehouse.duckdb"),
-           "DBT_PROFILES_DIR": str(REPO / "dbt_project")}
+           "MUJUN_DBT_TEMP_DIR": str(d / "tmp" / "duckdb" / "dbt"), "DBT_PROFILES_DIR": str(REPO / "dbt_project")}
+    (d / "tmp" / "duckdb").mkdir(parents=True, exist_ok=True)
     cmd = [str(Path(sys.executable).parent / "dbt"), *args, "--target-path", str(d / "target"),
            "--log-path", str(d / "logs")]
     subprocess.run(cmd, cwd=REPO, env=env, check=True)

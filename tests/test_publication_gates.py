@@ -156,6 +156,16 @@ def test_accepting_the_gates_publishes_and_records_them(broken):
     assert share > 0                                                # what was accepted is what is published
 
 
+def test_a_later_run_in_the_same_data_dir_parses_dbt_partially(broken):
+    """dbt's target folder is kept in the data dir (settings.dbt_target_dir): the blocked run, the
+    first on this copied warehouse, parses the project whole; the accepting run after it does not."""
+    logs = sorted((broken["data"] / "logs").glob("run-*.log"))
+    assert len(logs) == 2, logs
+    first, second = (p.read_text(encoding="utf-8", errors="replace") for p in logs)
+    assert "Unable to do partial parsing because profile has changed" in first
+    assert "Unable to do partial parsing" not in second, [ln for ln in second.splitlines() if "partial" in ln]
+
+
 # ------------------------------------------------------------------ gate logic on small real files
 def _small_warehouse(path: Path, tax_rejected: int = 0) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(str(path))

@@ -96,6 +96,8 @@ def mujun_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     # `build` runs seeds, models, data tests and unit tests in dependency order.
     skip_seed_tests = os.environ.get(SKIP_SEED_TESTS_ENV) == "1"
     args = build_args(json.loads(Path(dbt_project.manifest_path).read_text(encoding="utf-8")), skip_seed_tests)
+    # DuckDB creates only the last folder of its spill directory (profiles.yml settings.temp_directory)
+    settings.duckdb_temp_dir().mkdir(parents=True, exist_ok=True)
     t0 = time.monotonic()
     built = passed = warned = failed = 0
     try:
@@ -104,7 +106,7 @@ def mujun_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource):
         terminal = sys.stdout
         with GUARD.released_for(settings.warehouse_path()), log_stream() as node_log, \
                 contextlib.redirect_stdout(node_log or sys.stdout):
-            invocation = dbt.cli(args, context=context)
+            invocation = dbt.cli(args, context=context, target_path=settings.dbt_target_dir())
             # the command as run: with a subset of the job, dagster-dbt's --select of its nodes
             log_lines([f"dbt command: {invocation.dbt_command}"])
             nodes = _NodeCount(Ticker("dbt build", stream=terminal))
