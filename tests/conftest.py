@@ -1,4 +1,5 @@
-"""Shared fixtures: a prepared dbt manifest, and one real end-to-end run on the county sample.
+"""Shared fixtures: a prepared dbt manifest, one real end-to-end run on the county sample, and a
+fresh warehouse for the ingestion library.
 
 Everything is real: the synthetic feeds are generated, `mujun run` ingests them through
 Dagster into a DuckDB file, runs `dbt build`, the GX audit and the publication.
@@ -10,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
@@ -18,6 +20,15 @@ BIN = Path(sys.executable).parent
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("TQDM_DISABLE", "1")
 os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "1")
+
+
+@pytest.fixture
+def ingest_env(tmp_path, monkeypatch):
+    """(feeds root, DuckDB connection) of a fresh warehouse file for the ingestion library's tests."""
+    monkeypatch.setenv("MUJUN_INGEST_TMP", str(tmp_path / "tmp"))
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    yield tmp_path / "feeds", con
+    con.close()
 
 
 @pytest.fixture(scope="session")

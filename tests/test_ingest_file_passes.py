@@ -9,7 +9,6 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import duckdb
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -22,14 +21,6 @@ YEAR = 2022
 MiB = 1024 * 1024
 
 
-@pytest.fixture
-def env(tmp_path, monkeypatch):
-    monkeypatch.setenv("MUJUN_INGEST_TMP", str(tmp_path / "tmp"))
-    con = duckdb.connect(str(tmp_path / "w.duckdb"))
-    yield tmp_path / "feeds", con
-    con.close()
-
-
 def test_buffers_follow_the_longest_record():
     assert limits.duckdb_csv_sizes(100) == (MiB, 4 * MiB)                     # the floor
     assert limits.duckdb_csv_sizes(3 * MiB) == (6 * MiB + 2, 24 * MiB + 8)
@@ -38,8 +29,8 @@ def test_buffers_follow_the_longest_record():
 
 
 @pytest.mark.parametrize("quoted_newlines", [False, True])
-def test_a_record_far_longer_than_the_buffer_floor_is_read_whole(env, quoted_newlines):
-    root, con = env
+def test_a_record_far_longer_than_the_buffer_floor_is_read_whole(ingest_env, quoted_newlines):
+    root, con = ingest_env
     rows = valid_rows("registry_enterprises", 40, YEAR)
     line = "名" * (MiB + 1)                      # 3 MiB of UTF-8 in one cell
     rows[20]["name"] = ("\n".join([line[:MiB], line[MiB:]]) if quoted_newlines else line)
@@ -56,8 +47,8 @@ def test_a_record_far_longer_than_the_buffer_floor_is_read_whole(env, quoted_new
         == [i for i in range(1, 41) if i != 31]
 
 
-def test_unframeable_records_are_skipped_alike_by_every_pass(env):
-    root, con = env
+def test_unframeable_records_are_skipped_alike_by_every_pass(ingest_env):
+    root, con = ingest_env
     rows = valid_rows("tax_payments", 30, YEAR)
     path = write_feed(root / str(YEAR), "tax_payments", rows)
     lines = path.read_text(encoding="utf-8").splitlines()

@@ -6,7 +6,6 @@ import json
 import sys
 from pathlib import Path
 
-import duckdb
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -18,16 +17,8 @@ YEAR = 2022
 PRODUCED: set[str] = set()      # every reason seen in quarantine by the tests of this module
 
 
-@pytest.fixture
-def env(tmp_path, monkeypatch):
-    monkeypatch.setenv("MUJUN_INGEST_TMP", str(tmp_path / "tmp"))
-    con = duckdb.connect(str(tmp_path / "w.duckdb"))
-    yield tmp_path / "feeds", con
-    con.close()
-
-
-def _ingest(env, feed, rows, append: str = "", **kw):
-    root, con = env
+def _ingest(ingest_env, feed, rows, append: str = "", **kw):
+    root, con = ingest_env
     path = write_feed(root / str(YEAR), feed, rows, **kw)
     if append:
         with open(path, "a", encoding="utf-8") as f:
@@ -45,7 +36,7 @@ def _set(rows, i, **vals):
     rows[i] = {**rows[i], **vals}
 
 
-def test_tax_reasons(env):
+def test_tax_reasons(ingest_env):
     rows = valid_rows("tax_payments", 16, YEAR)
     _set(rows, 0, uscc="")                                   # 1 missing_value
     _set(rows, 1, amount_yuan="1,000")                       # 2 bad_number
@@ -64,7 +55,7 @@ def test_tax_reasons(env):
     _set(rows, 14, record_id="DUP", uscc="")                 # 15 missing_value first (column order wins)
     _set(rows, 15, amount_yuan="NaN")                        # 16 bad_number
     bad_line = "R-x,too,many,fields,here,1,2,3\n"            # 17 malformed_row
-    res, q = _ingest(env, "tax_payments", rows, append=bad_line + "\n,,,,,,\n" + ",".join(
+    res, q = _ingest(ingest_env, "tax_payments", rows, append=bad_line + "\n,,,,,,\n" + ",".join(
         v for v in valid_rows("tax_payments", 1, YEAR, start=99)[0].values()) + "\n")
     expect = {1: "missing_value", 2: "bad_number", 3: "bad_date", 4: "bad_month", 5: "bad_bool", 6: "unknown_code",
               7: "bad_uscc_check", 8: "bad_id_format", 9: "duplicate_key", 10: "duplicate_key", 11: "other_year",
@@ -79,18 +70,18 @@ def test_tax_reasons(env):
     # blank line 18 and all-empty row 19 skipped (not counted), row 20 (valid) loaded
     assert res.rows_delivered == 18 and res.rows_loaded == 3 and res.rows_rejected == 15
     assert res.reasons["duplicate_key"] == 2 and res.reasons["malformed_row"] == 1
-    con = env[1]
+    con = ingest_env[1]
     assert con.execute("select max(_row_number) from raw.tax_payments").fetchone()[0] == 20
 
 
-def test_registry_stats_reasons(env):
+def test_registry_stats_reasons(ingest_env):
     rows = valid_rows("registry_enterprises", 5, YEAR)
     _set(rows, 0, county_code="999999")                      # unknown county
     _set(rows, 1, town_code="330999001")                     # town of an unknown county
     _set(rows, 2, industry_code="9901")                      # division 99 does not exist
     _set(rows, 3, status="active")                           # enum
     _set(rows, 4, status=" 存续 ", strategic_emerging="")   # ok: trimmed enum, nullable bool
-    res, q = _ingest(env, "registry_enterprises", rows, lang="zh")
+    res, q = _ingest(ingest_env, "registry_enterprises", rows, lang="zh")
     assert {k: v[1] for k, v in q.items()} == {1: "unknown_code", 2: "unknown_code", 3: "unknown_code", 4: "unknown_code"}
     assert q[1][2].startswith("county_code") and q[3][2].startswith("industry_code")
     assert res.rows_loaded == 1
@@ -101,23 +92,23 @@ def test_registry_stats_reasons(env):
     _set(rows, 2, output_value_kyuan="-1")                   # out_of_range (>= 0)
     _set(rows, 3, value_added_kyuan="-1")                    # ok (may be negative)
     _set(rows, 4, energy_tce="-")                            # bad_number ('-' is a value)
-    res, q = _ingest(env, "stats_enterprise_annual", rows)
+    res, q = _ingest(ingest_env, "stats_enterprise_annual", rows)
     assert {k: v[1] for k, v in q.items()} == {1: "bad_integer", 3: "out_of_range", 5: "bad_number"}
-    assert env[1].execute("select avg_employees from raw.stats_enterprise_annual where _row_number = 2").fetchone() == (12,)
+    assert ingest_env[1].execute("select avg_employees from raw.stats_enterprise_annual where _row_number = 2").fetchone() == (12,)
 
 
-def test_person_ids_checked_and_masked(env):
+def test_person_ids_checked_and_masked(ingest_env):
     rows = valid_rows("talents", 3, YEAR)
     bad = bad_person_id(1)
     _set(rows, 1, person_id=bad)                             # bad_person_id_check
     _set(rows, 2, person_id=person_id(2), level="Z")         # unknown_code, person id still masked
-    res, q = _ingest(env, "talents", rows)
+    res, q = _ingest(ingest_env, "talents", rows)
     assert {k: v[1] for k, v in q.items()} == {2: "bad_person_id_check", 3: "unknown_code"}
     masked = bad[:6] + "********" + bad[-4:]
     assert bad not in q[2][2] and masked in q[2][2]
     assert json.loads(q[2][3])["person_id"] == masked
     assert json.loads(q[3][3])["person_id"] == person_id(2)[:6] + "********" + person_id(2)[-4:]
-    dump = str(env[1].execute("select * from quarantine.rejected_rows").fetchall())
+    dump = str(ingest_env[1].execute("select * from quarantine.rejected_rows").fetchall())
     assert bad not in dump and person_id(2) not in dump
 
     rows = valid_rows("land_ledger", 4, YEAR)
@@ -125,25 +116,25 @@ def test_person_ids_checked_and_masked(env):
     _set(rows, 1, occupant_id="abc")                          # bad_id_format
     _set(rows, 2, area_m2="0")                                # out_of_range (> 0)
     _set(rows, 3, sublessor_person_id=person_id(9) + "0")     # bad_id_format
-    res, q = _ingest(env, "land_ledger", rows)
+    res, q = _ingest(ingest_env, "land_ledger", rows)
     assert {k: v[1] for k, v in q.items()} == {1: "bad_person_id_check", 2: "bad_id_format", 3: "out_of_range",
                                               4: "bad_id_format"}
     assert bad_person_id(5) not in str(q)
 
 
-def test_park_class_must_fit_type_and_energy_year(env):
+def test_park_class_must_fit_type_and_energy_year(ingest_env):
     rows = valid_rows("parks", 2, YEAR)
     _set(rows, 0, park_type="development_zone", park_class="named")
     _set(rows, 1, park_type="Characteristic_Town", park_class="NAMED")
-    res, q = _ingest(env, "parks", rows)
+    res, q = _ingest(ingest_env, "parks", rows)
     assert {k: v[1] for k, v in q.items()} == {1: "unknown_code"}
-    assert env[1].execute("select park_type, park_class from raw.parks").fetchall() == [("characteristic_town", "named")]
+    assert ingest_env[1].execute("select park_type, park_class from raw.parks").fetchall() == [("characteristic_town", "named")]
 
     rows = valid_rows("energy_monthly", 4, YEAR)
     _set(rows, 0, month=f"{YEAR - 1}12")
     _set(rows, 1, month=f"{YEAR}/3")
     _set(rows, 2, uscc=rows[3]["uscc"], month=rows[3]["month"])
-    res, q = _ingest(env, "energy_monthly", rows)
+    res, q = _ingest(ingest_env, "energy_monthly", rows)
     assert {k: v[1] for k, v in q.items()} == {1: "other_year", 3: "duplicate_key", 4: "duplicate_key"}
 
 

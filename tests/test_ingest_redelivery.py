@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import duckdb
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -18,21 +17,13 @@ Y = 2023
 FEED = "patents"
 
 
-@pytest.fixture
-def env(tmp_path, monkeypatch):
-    monkeypatch.setenv("MUJUN_INGEST_TMP", str(tmp_path / "tmp"))
-    con = duckdb.connect(str(tmp_path / "w.duckdb"))
-    yield tmp_path / "feeds", con
-    con.close()
-
-
 def _raw(con, year=Y):
     return con.execute(f"select uscc, invention_patents from raw.{FEED} where year = ? order by _row_number",
                        [year]).fetchall()
 
 
-def test_redelivery_replaces_year_only_and_unchanged_is_noop(env):
-    root, con = env
+def test_redelivery_replaces_year_only_and_unchanged_is_noop(ingest_env):
+    root, con = ingest_env
     for y in (Y - 1, Y):
         write_feed(root / str(y), FEED, valid_rows(FEED, 3, y))
         assert ingest_feed(con, root, y, FEED).status == "loaded"
@@ -87,8 +78,8 @@ def _broken(folder: Path, kind: str) -> str:
 
 @pytest.mark.parametrize("kind", ["missing_column", "undecodable", "duplicated_column", "csv_and_xlsx", "empty",
                                   "binary", "fake_xlsx"])
-def test_broken_redelivery_is_refused_and_keeps_previous_load(env, kind):
-    root, con = env
+def test_broken_redelivery_is_refused_and_keeps_previous_load(ingest_env, kind):
+    root, con = ingest_env
     folder = root / str(Y)
     rows = valid_rows(FEED, 3, Y)
     write_feed(folder, FEED, rows)
@@ -105,8 +96,8 @@ def test_broken_redelivery_is_refused_and_keeps_previous_load(env, kind):
     assert led[-1][:4] == ("refused", 0, 0, 0) and expected in led[-1][4]
 
 
-def test_preflight(env, tmp_path):
-    root, con = env
+def test_preflight(ingest_env, tmp_path):
+    root, con = ingest_env
     write_required(root, Y, skip=("tax_payments",))
     (root / str(Y) / "~$notes.xlsx").write_bytes(b"lock")
     (root / str(Y) / "tax_payments.xls").write_bytes(b"old excel")
@@ -129,8 +120,8 @@ def test_preflight(env, tmp_path):
     assert con.execute("select count(*) from quarantine.delivery_ledger").fetchone() == (0,)
 
 
-def test_parsing_details(env):
-    root, con = env
+def test_parsing_details(ingest_env):
+    root, con = ingest_env
     folder = root / str(Y)
     folder.mkdir(parents=True)
     r = valid_rows("audit_findings", 3, Y)

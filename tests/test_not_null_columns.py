@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import duckdb
 import pytest
+from scratch_dbt import copy_dbt_project
 
 from orchestration.feeds.ddl import ensure_schemas
 
@@ -28,26 +28,13 @@ MODEL = "stg_water__saving_honours"
 USCC = "91330100MA2B3C4D5E"
 
 
-def _copy_project(dst: Path) -> Path:
-    (dst / "dbt_project" / "models" / "staging").mkdir(parents=True)
-    (dst / "dbt_project" / "tests").mkdir(parents=True)
-    (dst / "seeds").mkdir()
-    shutil.copy(REPO / "dbt_project.yml", dst)
-    shutil.copy(REPO / "dbt_project" / "profiles.yml", dst / "dbt_project")
-    shutil.copytree(REPO / "dbt_project" / "macros", dst / "dbt_project" / "macros")
-    shutil.copytree(REPO / "dbt_project" / "tests" / "generic", dst / "dbt_project" / "tests" / "generic")
-    shutil.copytree(REPO / "dbt_project" / "models" / "staging" / "water",
-                    dst / "dbt_project" / "models" / "staging" / "water")
-    return dst
-
-
 @pytest.fixture(scope="module")
 def project(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("not_null_columns")
     con = duckdb.connect(str(tmp / "wh.duckdb"))
     ensure_schemas(con)
     con.close()
-    return {"tmp": tmp, "dir": _copy_project(tmp / "project"), "wh": tmp / "wh.duckdb"}
+    return {"tmp": tmp, "dir": copy_dbt_project(tmp / "project", "staging/water"), "wh": tmp / "wh.duckdb"}
 
 
 def _load(project, rows: list[tuple]) -> None:

@@ -20,13 +20,13 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import duckdb
 import pytest
+from scratch_dbt import copy_dbt_project
 
 from orchestration.feeds.contract import FEEDS
 from orchestration.feeds.ddl import ensure_schemas
@@ -153,19 +153,6 @@ def _readme_contract() -> dict[str, list[str]]:
     return out
 
 
-def _copy_project(dst: Path) -> Path:
-    (dst / "dbt_project" / "models").mkdir(parents=True)
-    (dst / "dbt_project" / "tests").mkdir(parents=True)
-    (dst / "seeds").mkdir()
-    shutil.copy(REPO / "dbt_project.yml", dst)
-    shutil.copy(REPO / "dbt_project" / "profiles.yml", dst / "dbt_project")
-    shutil.copytree(REPO / "dbt_project" / "macros", dst / "dbt_project" / "macros")
-    shutil.copytree(REPO / "dbt_project" / "tests" / "generic", dst / "dbt_project" / "tests" / "generic")
-    shutil.copytree(STAGING, dst / "dbt_project" / "models" / "staging")
-    shutil.copytree(REPO / "seeds" / "reference", dst / "seeds" / "reference")
-    return dst
-
-
 def _dbt(project: Path, tmp: Path, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "MUJUN_WAREHOUSE": str(tmp / "wh.duckdb"),
            "DBT_PROFILES_DIR": str(project / "dbt_project"), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
@@ -185,7 +172,7 @@ def wh(tmp_path_factory):
             con.execute(f"insert into raw.{feed.name} ({', '.join(cols)}) values ({', '.join('?' * len(vals))})", vals)
     con.close()
 
-    project = REPO if os.environ.get("MUJUN_STAGING_TEST_IN_REPO") == "1" else _copy_project(tmp / "project")
+    project = REPO if os.environ.get("MUJUN_STAGING_TEST_IN_REPO") == "1" else copy_dbt_project(tmp / "project", "staging", reference_seeds=True)
     seed = _dbt(project, tmp, "seed", "--select", "path:seeds/reference")
     assert seed.returncode == 0, seed.stdout[-4000:] + seed.stderr[-2000:]
     # cautious: only tests whose parents are all selected (in the repo, tests of marts that ref a

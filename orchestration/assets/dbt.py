@@ -96,7 +96,7 @@ def mujun_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     # `build` runs seeds, models, data tests and unit tests in dependency order.
     skip_seed_tests = os.environ.get(SKIP_SEED_TESTS_ENV) == "1"
     args = build_args(json.loads(Path(dbt_project.manifest_path).read_text(encoding="utf-8")), skip_seed_tests)
-    # DuckDB creates only the last folder of its spill directory (profiles.yml settings.temp_directory)
+    # DuckDB creates only the last folder of its spill directory (profiles.yml config_options.temp_directory)
     settings.duckdb_temp_dir().mkdir(parents=True, exist_ok=True)
     t0 = time.monotonic()
     built = passed = warned = failed = 0

@@ -382,6 +382,7 @@ class Staged:
     n_rows: int               # framed records (incl. all-empty ones)
     n_rejects: int            # records that could not be framed
     n_nonempty: int = 0       # framed records with at least one non-empty cell
+    all_empty: str = "false"  # SQL: every cell of the row is empty (such rows keep a number, count as nothing)
 
     def raw_cell(self, i: int, alias: str = "s") -> str:
         """SQL of cell ``i`` exactly as delivered (see stage_csv: ``_cells`` or the trimmed value)."""
@@ -487,4 +488,5 @@ def stage_csv(con: duckdb.DuckDBPyConnection, csv_path: Path, header: list[str],
         from {rej} group by line""")
     con.execute(f"drop table if exists {rej}; drop table if exists {scan}")
     n_rej = con.execute(f"select count(*) from {rej}_lines").fetchone()[0]
-    return Staged(source(f"{prefix}_rejx", f"{prefix}_rejxscan"), f"{rej}_lines", header, n_rows, n_rej, n_nonempty)
+    return Staged(source(f"{prefix}_rejx", f"{prefix}_rejxscan"), f"{rej}_lines", header, n_rows, n_rej,
+                  n_nonempty, all_empty)

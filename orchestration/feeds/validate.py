@@ -394,10 +394,7 @@ def validate(con: duckdb.DuckDBPyConnection, feed: Feed, year: int, staged: Stag
     """The validation query (not run: the loader inserts from it straight into raw and quarantine,
     so the typed rows are never materialized twice) and the number of non-empty framed rows. The
     duplicated keys and the distinct id checks are computed here, before it."""
-    # all-empty rows are skipped: every contract value and every extra cell empty after trimming
-    src_idx = sorted({hm.source[c.name] for c in feed.columns} | {i for _, i in hm.extras})
-    all_empty = " and ".join(f"v{i} is null" for i in src_idx)
-
+    # all-empty rows (every cell empty after trimming: Staged.all_empty) are skipped
     # 1. base rows: original row numbers, all-empty rows skipped
     if staged.n_rejects:
         con.execute(f"""create or replace temp table {prefix}_gaps as
@@ -459,7 +456,7 @@ def validate(con: duckdb.DuckDBPyConnection, feed: Feed, year: int, staged: Stag
         from (select _rid, _row_number, {inner}, _extra
               from (select _rid, _row_number, {vnames}, {typed_sel}, _extra
                     from (select _rid, _row_number, {', '.join(vs)}, {extra} as _extra {''.join(', ' + x for x in cells)}
-                          from {rownum_from} s where not ({all_empty})))))"""
+                          from {rownum_from} s where not ({staged.all_empty})))))"""
     return Validated(select, staged.n_nonempty)
 
 
