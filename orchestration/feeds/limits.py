@@ -80,12 +80,14 @@ class LineMeter:
         self.longest = 0
         self.longest_line = 0
         self.quoted_newline = False  # a newline inside a quoted field (a cell may start or end with it)
+        self.chunk_newlines = None   # offsets of the newlines of the last chunk fed (numpy; reused by the reader)
 
     def feed(self, chunk: bytes) -> None:
         import numpy as np   # here, not at import: `mujun --help` lists the limits without numpy
 
         b = np.frombuffer(chunk, dtype=np.uint8)
         nl = np.flatnonzero(b == 10)
+        self.chunk_newlines = nl
         n_quotes = chunk.count(b'"')
         if n_quotes:
             quotes = np.flatnonzero(b == 34)

@@ -34,7 +34,7 @@ from orchestration.feeds.errors import DeliveryRefused, FileProblem, IngestOutOf
 from orchestration.feeds.reader import (FileInfo, check_inside_root, inspect_file, prepare_csv, scan_year,
                                         sha256_of, stage_csv)
 from orchestration.feeds.validate import (REASONS, Validated, install_parse_macros, load_references, map_headers,
-                                          quarantine_select, qi, validate)
+                                          quarantine_select, qi, survey_for, validate)
 
 __all__ = ["DeliveryRefused", "IngestOutOfMemory", "MissingRequiredFeeds", "IngestResult", "REASONS", "find_deliveries",
            "preflight", "ingest_feed"]
@@ -259,16 +259,17 @@ def _load(con, feeds_root: Path, year: int, feed: contract.Feed, path: Path, rel
     if large:
         progress.say(f"ingest {rel}: reading {info.size / 1e6:,.0f} MB")
     try:
+        refs = load_references(con, Path(reference_dir) if reference_dir else _default_reference_dir(), prefix,
+                               feed)
         try:
             csv_path, header = prepare_csv(info, work)
             hm = map_headers(feed, header)
             direct = csv_path == info.path   # the delivered file itself, not a converted copy
             staged = stage_csv(con, csv_path, header, prefix, trim=info.edge_blanks or not direct,
-                               longest_record=info.longest_record if direct else None)
+                               longest_record=info.longest_record if direct else None,
+                               survey=survey_for(feed, hm, refs, prefix))
         except FileProblem as e:
             _refuse(con, feed.name, year, rel, path, info.sha256, e.reason)
-        refs = load_references(con, Path(reference_dir) if reference_dir else _default_reference_dir(), prefix,
-                               feed)
         v = validate(con, feed, year, staged, hm, refs, prefix)
         did = _new_delivery_id(feed.name, year)
         cols = ", ".join(qi(c.name) for c in feed.columns)

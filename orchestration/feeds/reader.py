@@ -54,10 +54,21 @@ TRIM_CHARS = " \t\r\n\f\v\u00a0\u3000"
 _BLANK_LINE_BYTES = re.compile(rb"\n[ \t]*\r?\n")
 
 
-def _may_hold_blank_line(chunk: bytes) -> bool:
-    """Can _BLANK_LINE_BYTES match in the chunk? Three memchr/memmem scans rule it out in most
-    files, ~8x cheaper than running the regex over the chunk."""
-    return b"\n\n" in chunk or b"\n\r\n" in chunk or b" " in chunk or b"\t" in chunk
+# the bytes that can follow the newline that starts a blank line (_BLANK_LINE_BYTES)
+_AFTER_NEWLINE_OF_BLANK = bytes(1 if ch in b"\n\r \t" else 0 for ch in range(256))
+
+
+def _may_hold_blank_line(chunk: bytes, newlines) -> bool:
+    """Can _BLANK_LINE_BYTES match inside the chunk? Only if some newline (``newlines``: their
+    offsets, LineMeter.chunk_newlines) is followed by a newline, CR, space or tab: one gather of the
+    bytes after the newlines, ~20x cheaper than the four substring scans it replaces (measured on a
+    1.2 GB tax file: 1.9 CPU-s); the regex runs only when it is true."""
+    import numpy as np
+
+    after = newlines + 1
+    after = after[after < len(chunk)]
+    table = np.frombuffer(_AFTER_NEWLINE_OF_BLANK, dtype=np.uint8)
+    return bool(table[np.frombuffer(chunk, dtype=np.uint8)[after]].any())
 _LEADING_BLANK_BYTES = re.compile(rb"^(?:\xef\xbb\xbf)?[ \t,\"]*\r?\n")
 
 
@@ -219,11 +230,14 @@ def inspect_file(path: Path) -> FileInfo:
                     blank = True
             if not has_nul and b"\x00" in chunk:
                 has_nul = True
-            if not blank and (_BLANK_LINE_BYTES.search(tail + chunk[:64]) or _may_hold_blank_line(chunk)
+            if not blank and (_BLANK_LINE_BYTES.search(tail + chunk[:64])
+                              or _may_hold_blank_line(chunk, lines.chunk_newlines)
                               and _BLANK_LINE_BYTES.search(chunk)):
                 blank = True
             tail = chunk[-64:]
-            if utf8_ok:
+            # an ASCII chunk is valid UTF-8 when no multi-byte sequence is pending from the last one:
+            # isascii is ~50x cheaper than decoding (the tax files are ASCII)
+            if utf8_ok and not (chunk.isascii() and not utf8.getstate()[0]):
                 try:
                     utf8.decode(chunk, final=False)
                 except UnicodeDecodeError:
@@ -383,10 +397,33 @@ class Staged:
     n_rejects: int            # records that could not be framed
     n_nonempty: int = 0       # framed records with at least one non-empty cell
     all_empty: str = "false"  # SQL: every cell of the row is empty (such rows keep a number, count as nothing)
+    survey: str | None = None  # temp table of what the framing pass also collected (Survey)
+    survey_sets: dict[str, int] = field(default_factory=dict)   # survey set name -> its _gid
+
+    def surveyed(self, name: str) -> str:
+        """SQL subquery ``(select v ...)``: the values the framing pass collected for survey set
+        ``name`` (Survey.distinct: every distinct value, NULL included; Survey.repeated: the values
+        occurring more than once)."""
+        return f"(select {name} as v from {self.survey} where _gid = {self.survey_sets[name]})"
 
     def raw_cell(self, i: int, alias: str = "s") -> str:
         """SQL of cell ``i`` exactly as delivered (see stage_csv: ``_cells`` or the trimmed value)."""
         return f"coalesce({alias}._cells[{i + 1}], coalesce({alias}.v{i}, ''))"
+
+
+@dataclass
+class Survey:
+    """What the framing pass of stage_csv also collects, so that the file is read once instead of
+    three times (measured on a 1.2 GB tax file: 3.9 CPU-s for the three instead of 9.5).
+
+    SQL over the staged row (trimmed cells ``v0..vN``, and the ``prelude`` columns, a select list
+    evaluated first): ``distinct``: name -> expression whose distinct values are kept (the id
+    columns, checked once per value); ``repeated``: name -> expression whose values occurring more
+    than once are kept (the hash of a typed key; NULL values are not keys). One grouping set each,
+    in one hash aggregate."""
+    distinct: dict[str, str] = field(default_factory=dict)
+    repeated: dict[str, str] = field(default_factory=dict)
+    prelude: str = ""
 
 
 def prepare_csv(info: FileInfo, tmp_dir: Path) -> tuple[Path, list[str]]:
@@ -427,7 +464,7 @@ def _needs_trim_sql(cell: str) -> str:
 
 
 def stage_csv(con: duckdb.DuckDBPyConnection, csv_path: Path, header: list[str], prefix: str,
-              trim: bool = True, longest_record: int | None = None) -> Staged:
+              trim: bool = True, longest_record: int | None = None, survey: Survey | None = None) -> Staged:
     """Frame the file once (count its records, keep the ones that cannot be framed) and describe its
     trimmed cells as a subquery that each later pass reads from the file again, in file order.
 
@@ -439,7 +476,7 @@ def stage_csv(con: duckdb.DuckDBPyConnection, csv_path: Path, header: list[str],
     delivered cell is ``coalesce(v_i, '')`` (Staged.raw_cell), so the quarantine's raw JSON is exact.
     ``trim=False`` (the file was proven to have no cell to trim, EdgeScan) skips the per-cell test.
     ``longest_record``: the file's longest record in bytes when known, to size DuckDB's CSV buffers
-    (limits.duckdb_csv_sizes).
+    (limits.duckdb_csv_sizes). ``survey``: what the same pass also collects (Survey; Staged.surveyed).
 
     Every query reading ``table`` must run with ``threads = 1`` (the loader sets it for the whole
     ingestion): ``_pos`` is the row number only when one thread reads the file in order, and DuckDB
@@ -475,9 +512,30 @@ def stage_csv(con: duckdb.DuckDBPyConnection, csv_path: Path, header: list[str],
                       store_rejects = true, rejects_table = '{rejects_table}', rejects_scan = '{rejects_scan}')))"""
 
     all_empty = " and ".join(f"v{i} is null" for i in range(n))
+    survey = survey or Survey()
+    names = [*survey.distinct, *survey.repeated]
+    if len(set(names)) != len(names) or not all(re.fullmatch(r"[a-z_][a-z0-9_]*", x) for x in names):
+        raise ValueError(f"survey set names must be distinct lower-case identifiers: {names}")
+    # grouping(a, b, ...) sets bit (k-1-i) for each column i NOT in the row's grouping set
+    full = (1 << len(names)) - 1
+    sets = {x: full ^ (1 << (len(names) - 1 - i)) for i, x in enumerate(names)}
     try:
-        n_rows, n_nonempty = con.execute(
-            f"select count(*), count(*) filter (where not ({all_empty})) from {source(rej, scan)}").fetchall()[0]
+        if not names:
+            n_rows, n_nonempty = con.execute(
+                f"select count(*), count(*) filter (where not ({all_empty})) from {source(rej, scan)}").fetchall()[0]
+        else:
+            inner = ", ".join([*(f"{e} as {x}" for x, e in {**survey.distinct, **survey.repeated}.items()),
+                               f"({all_empty}) as _empty"])
+            keep_repeated = " and ".join(f"grouping({x}) = 1" for x in survey.repeated) or "true"
+            con.execute(f"""create or replace temp table {prefix}_survey as
+                select grouping({", ".join(names)}) as _gid, {", ".join(names)},
+                       count(*) as _n, count(*) filter (where not _empty) as _n_nonempty
+                from (select {inner} from (select *{", " + survey.prelude if survey.prelude else ""}
+                                           from {source(rej, scan)}))
+                group by grouping sets ((), {", ".join(f"({x})" for x in names)})
+                having {keep_repeated} or count(*) > 1""")
+            n_rows, n_nonempty = con.execute(
+                f"select _n, _n_nonempty from {prefix}_survey where _gid = {full}").fetchone()
     except duckdb.OutOfMemoryException:
         raise          # not the file's fault: the loader reports the memory limit
     except duckdb.Error as e:
@@ -489,4 +547,4 @@ def stage_csv(con: duckdb.DuckDBPyConnection, csv_path: Path, header: list[str],
     con.execute(f"drop table if exists {rej}; drop table if exists {scan}")
     n_rej = con.execute(f"select count(*) from {rej}_lines").fetchone()[0]
     return Staged(source(f"{prefix}_rejx", f"{prefix}_rejxscan"), f"{rej}_lines", header, n_rows, n_rej,
-                  n_nonempty, all_empty)
+                  n_nonempty, all_empty, f"{prefix}_survey" if names else None, sets)

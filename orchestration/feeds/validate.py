@@ -26,7 +26,7 @@ from orchestration.feeds import contract as K
 from orchestration.feeds.contract import Column, Feed
 from orchestration.feeds.errors import FileProblem
 from orchestration.feeds.idchecks import PERSON_REGEX, USCC_REGEX
-from orchestration.feeds.reader import TRIM_CHARS, Staged
+from orchestration.feeds.reader import TRIM_CHARS, Staged, Survey
 
 # Stable reason codes of quarantine.rejected_rows.reason (documented for analysts and departments).
 REASONS: dict[str, str] = {
@@ -366,23 +366,53 @@ class Validated:
     rows_framed: int      # non-empty framed rows
 
 
+def _typed_columns(feed: Feed, refs: References, ids: str) -> tuple[dict[str, str], list[tuple[str, str]]]:
+    """Typed expression and error expression of every contract column, over its trimmed cell
+    ``v_<column>`` (the one place they are built: the survey and the validation query share them)."""
+    typed, errs = {}, []
+    for c in feed.columns:
+        t, e = _typed_and_error(c, qi(f"v_{c.name}"), refs, ids, typed)
+        typed[c.name] = f"({t})"
+        errs.append((c.name, e))
+    return typed, errs
+
+
+def _cells_as_columns(feed: Feed, hm: HeaderMap, alias: str = "") -> str:
+    """``v<i> as "v_<column>"`` for every contract column (the cell the column was mapped to)."""
+    return ", ".join(f"{alias}v{hm.source[c.name]} as {qi('v_' + c.name)}" for c in feed.columns)
+
+
+def survey_for(feed: Feed, hm: HeaderMap, refs: References, prefix: str) -> Survey:
+    """What the framing pass collects for validation (reader.Survey): the distinct values of the id
+    columns (``ids``) and the hashes of the typed keys occurring more than once (``key_hash``)."""
+    id_cols = [c for c in feed.columns if c.kind in ID_KINDS]
+    distinct = {f"id_{i}": qi("v_" + c.name) for i, c in enumerate(id_cols)}
+    repeated = {}
+    if feed.key:
+        typed, _ = _typed_columns(feed, refs, f"{prefix}_ids")
+        keys = ", ".join(typed[k] for k in feed.key)
+        repeated["key_hash"] = (f"case when {' and '.join(f'{typed[k]} is not null' for k in feed.key)} "
+                                f"then hash({keys}) end")
+    return Survey(distinct, repeated, _cells_as_columns(feed, hm))
+
+
 def _duplicate_keys(con: duckdb.DuckDBPyConnection, feed: Feed, staged: Staged, hm: HeaderMap,
                     typed: dict[str, str], prefix: str) -> str | None:
     """Temp table of the typed keys occurring more than once (None when there are none).
 
-    First grouped by a 64-bit hash of the key (a fixed-width aggregate, measured ~2x cheaper than
-    grouping the key strings); only rows whose hash repeats are then grouped by the key itself, so
-    a hash collision can never reject a row."""
-    src = ", ".join(f"s.v{hm.source[k]} as {qi('v_' + k)}" for k in feed.key)
-    keys = ", ".join(qi(k) for k in feed.key)
-    typed_keys = f"(select {', '.join(f'{typed[k]} as {qi(k)}' for k in feed.key)} from (select {src} " \
-                 f"from {staged.table} s) where {' and '.join(f'{typed[k]} is not null' for k in feed.key)})"
-    con.execute(f"""create or replace temp table {prefix}_duph as
-        select hash({keys}) as h from {typed_keys} group by h having count(*) > 1""")
-    if not con.execute(f"select count(*) from {prefix}_duph").fetchone()[0]:
+    The framing pass grouped the rows by a 64-bit hash of the key (survey_for: a fixed-width
+    aggregate, measured ~2x cheaper than grouping the key strings); only when some hash repeats is the
+    file read again, and only rows whose hash repeats are grouped by the key itself, so that a hash
+    collision can never reject a row."""
+    if not con.execute(f"select count(*) from {staged.surveyed('key_hash')} where v is not null").fetchone()[0]:
         return None
+    keys = ", ".join(qi(k) for k in feed.key)
+    typed_keys = f"(select {', '.join(f'{typed[k]} as {qi(k)}' for k in feed.key)} from (select " \
+                 f"{_cells_as_columns(feed, hm, 's.')} from {staged.table} s) " \
+                 f"where {' and '.join(f'{typed[k]} is not null' for k in feed.key)})"
     con.execute(f"""create or replace temp table {prefix}_dup as
-        select {keys} from {typed_keys} where hash({keys}) in (select h from {prefix}_duph)
+        select {keys} from {typed_keys} where hash({keys}) in
+            (select v from {staged.surveyed('key_hash')} where v is not null)
         group by all having count(*) > 1""")
     if not con.execute(f"select count(*) from {prefix}_dup").fetchone()[0]:
         return None
@@ -406,25 +436,19 @@ def validate(con: duckdb.DuckDBPyConnection, feed: Feed, year: int, staged: Stag
     else:
         rownum_from = f"(select _pos as _rid, _pos + 1 as _row_number, * from {staged.table})"
 
-    # 2. distinct id values with their check result (costly per row, cheap per distinct value)
+    # 2. distinct id values with their check result (costly per row, cheap per distinct value),
+    # collected by the framing pass (survey_for)
     ids = f"{prefix}_ids"
-    id_cols = [c for c in feed.columns if c.kind in ID_KINDS]
-    if id_cols:
-        # one pass over the file for all the id columns
-        cells = ", ".join(f"v{hm.source[c.name]}" for c in id_cols)
+    id_sets = [x for x in staged.survey_sets if x.startswith("id_")]
+    if id_sets:
+        values = " union ".join(f"select v from {staged.surveyed(x)}" for x in id_sets)
         con.execute(f"""create or replace temp table {ids} as
             select v, mujun_uscc_valid(v) as uscc_ok, mujun_person_valid(v) as person_ok
-            from (select distinct unnest([{cells}]) as v from {staged.table}) where v is not null""")
+            from ({values}) where v is not null""")
 
     # 3. typed values and errors per column, first failure wins
     cells = [f"s.v{i}" for _, i in hm.extras]
-    vs, typed, errs = [], {}, []
-    for c in feed.columns:
-        vname = f"v_{c.name}"
-        vs.append(f"s.v{hm.source[c.name]} as {qi(vname)}")
-        t, e = _typed_and_error(c, qi(vname), refs, ids, typed)
-        typed[c.name] = f"({t})"
-        errs.append((c.name, e))
+    typed, errs = _typed_columns(feed, refs, ids)
     extra = "null"
     if hm.extras:
         extra = "json_object(" + ", ".join(f"{q(k)}, {staged.raw_cell(i)}" for k, i in hm.extras) + ")::varchar"
@@ -455,7 +479,7 @@ def validate(con: duckdb.DuckDBPyConnection, feed: Feed, year: int, staged: Stag
                     when {year_err} is not null then 'year' end as _fail
         from (select _rid, _row_number, {inner}, _extra
               from (select _rid, _row_number, {vnames}, {typed_sel}, _extra
-                    from (select _rid, _row_number, {', '.join(vs)}, {extra} as _extra {''.join(', ' + x for x in cells)}
+                    from (select _rid, _row_number, {_cells_as_columns(feed, hm, 's.')}, {extra} as _extra {''.join(', ' + x for x in cells)}
                           from {rownum_from} s where not ({staged.all_empty})))))"""
     return Validated(select, staged.n_nonempty)
 
