@@ -345,6 +345,10 @@ def _ingest_and_evaluate(args: argparse.Namespace, instance, feeds_root: Path, y
                 f"or publication; {settings.published_path()} is unchanged")
         else:
             skip_seed_tests = last is not None and last.seeds_fingerprint == seeds
+            if args.unit_tests:
+                from orchestration.assets.dbt import UNIT_TESTS_ENV
+
+                os.environ[UNIT_TESTS_ENV] = "1"
             if skip_seed_tests:
                 from orchestration.assets.dbt import SKIP_SEED_TESTS_ENV
 
@@ -678,6 +682,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--reason", help="why the accepted gate(s) may be published (required with --accept-gate)")
     sp.add_argument("--wait", action="store_true",
                     help="if another run is in progress on the data dir, wait for it to finish instead of refusing")
+    sp.add_argument("--unit-tests", action="store_true",
+                    help="also run the dbt unit tests (the models' SQL on fixed fixture rows, independent of "
+                         "any delivery; `make test` runs them, a production run leaves them out)")
     from orchestration.feeds import limits
 
     sp.epilog = ("Limits on delivered files (a file over one is refused, naming the limit; set the env var "

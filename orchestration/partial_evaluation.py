@@ -82,11 +82,13 @@ def untracked_input_nodes(manifest: dict) -> set[str]:
     return out
 
 
-def dbt_node_count(manifest: dict, selected: set[str] | None, skip_seed_tests: bool) -> int:
+def dbt_node_count(manifest: dict, selected: set[str] | None, skip_seed_tests: bool,
+                   unit_tests: bool = False) -> int:
     """How many nodes `dbt build` runs (models, seeds, data and unit tests, exposures) for a selection of
     models/seeds (None: all), as dbt counts them: a test runs when any node it depends on is
-    selected (eager indirect selection), not when it tests a source (excluded) or, with seed tests
-    skipped, when it is declared in seeds/**/*.yml (orchestration/assets/dbt.py seed_test_names)."""
+    selected (eager indirect selection), not when it tests a source (excluded), not a unit test
+    unless ``unit_tests``, nor, with seed tests skipped, when it is declared in seeds/**/*.yml
+    (orchestration/assets/dbt.py build_args)."""
     def excluded(test: dict) -> bool:
         parents = test.get("depends_on", {}).get("nodes", [])
         return (any(p.startswith("source.") for p in parents)
@@ -95,8 +97,9 @@ def dbt_node_count(manifest: dict, selected: set[str] | None, skip_seed_tests: b
     resources = {uid for uid, n in manifest["nodes"].items() if n.get("resource_type") in ("model", "seed", "snapshot")
                  and n.get("config", {}).get("materialized") != "ephemeral"}
     chosen = resources if selected is None else resources & selected
-    tests = [*(n for n in manifest["nodes"].values() if n.get("resource_type") in _TEST_TYPES),
-             *manifest.get("unit_tests", {}).values()]
+    types = _TEST_TYPES if unit_tests else ("test",)
+    tests = [*(n for n in manifest["nodes"].values() if n.get("resource_type") in types),
+             *(manifest.get("unit_tests", {}).values() if unit_tests else [])]
     # exposures are nodes of a whole build too (NO-OP), and are not selected by a --select of models
     count = len(chosen) + (len(manifest.get("exposures", {})) if selected is None else 0)
     for test in tests:
@@ -182,8 +185,11 @@ def plan(instance: dg.DagsterInstance, defs: dg.Definitions, loaded: set[tuple[i
     missing = _missing_relations(warehouse, manifest, left_out)
     if missing:
         return _whole(f"{len(missing)} dbt relation(s) missing from the warehouse (e.g. {missing[0]})")
-    nodes = dbt_node_count(manifest, {uid_by_key[k] for k in dbt_selected}, skip_seed_tests)
-    total = dbt_node_count(manifest, None, skip_seed_tests)
+    from orchestration.assets.dbt import unit_tests_requested
+
+    unit_tests = unit_tests_requested()
+    nodes = dbt_node_count(manifest, {uid_by_key[k] for k in dbt_selected}, skip_seed_tests, unit_tests)
+    total = dbt_node_count(manifest, None, skip_seed_tests, unit_tests)
     what = "re-delivered" if all(f"{y}/{f}" in last.feed_versions for y, f in changed) else "delivered"
     reason = (f"{describe(changed)} {what}: re-evaluating {nodes} of {total} dbt nodes, audit, publication")
     return Plan(sorted(selected, key=lambda k: k.to_user_string()), reason, changed, nodes, total)
