@@ -25,6 +25,7 @@ text when someone edits the cell.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import os
 import unicodedata
@@ -101,6 +102,14 @@ class DocumentError(Exception):
 
 def display_width(text: str) -> int:
     """Width of a text in Excel column units: a CJK (wide or full-width) character counts two."""
+    if text.isascii():
+        return len(text)
+    return _wide_width(text)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _wide_width(text: str) -> int:
+    # cached: a province audit writes ~2,900 worklists whose names, labels and sources repeat
     return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
 
 
@@ -266,8 +275,9 @@ def write_document(path: Path | str, doc: Document) -> Path:
             value = xlsx_value(value)
             fmt = formats.get(col.kind, highlight[i], is_formula_like(value), entries[c][i])
             _write_cell(ws, r, c, value, fmt)
-            widths[c] = max(widths[c], max((display_width(line) for line in shown(value, col.kind).split("\n")),
-                                           default=0))
+            text = shown(value, col.kind)
+            widths[c] = max(widths[c], display_width(text) if "\n" not in text else
+                            max(display_width(line) for line in text.split("\n")))
 
     header_lines = 1
     for c, col in enumerate(doc.columns):
