@@ -279,8 +279,20 @@ def main() -> int:
     return 0 if all(r[2] is not None for r in results) else 1
 
 
+def _cpu_ticks() -> tuple[int, int] | None:
+    """(steal, all) jiffies of the machine from /proc/stat (None off Linux). On a shared VM the
+    hypervisor's steal time slows every step and its floor alike, but not evenly: a step measured
+    while the host took a noticeable share of the CPU is flagged in its note."""
+    try:
+        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except (OSError, ValueError):
+        return None
+    return (fields[7] if len(fields) > 7 else 0), sum(fields[:8])
+
+
 def _measure(step: str, work: Path, scale: str, years: str) -> dict | None:
     print(f"== {scale}: {step}", flush=True)
+    ticks = _cpu_ticks()
     proc = subprocess.Popen([sys.executable, __file__, "--child", step, str(work), scale, years],
                             stdout=subprocess.PIPE, text=True, cwd=REPO)
     info = None
@@ -292,6 +304,13 @@ def _measure(step: str, work: Path, scale: str, years: str) -> dict | None:
     if proc.wait() != 0 or info is None:
         print(f"!! {scale} {step} failed (exit {proc.returncode})", flush=True)
         return None
+    after = _cpu_ticks()
+    if ticks and after and after[1] > ticks[1]:
+        steal = 100.0 * (after[0] - ticks[0]) / (after[1] - ticks[1])
+        info["steal_percent"] = round(steal, 1)
+        if steal >= 1.0:
+            info["note"] = (info.get("note", "") + f"; {steal:.0f} % of the machine's CPU time was stolen "
+                            "by the hypervisor during this step").lstrip("; ")
     return info
 
 
