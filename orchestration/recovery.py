@@ -110,11 +110,20 @@ def _remove(path: Path, removed: list[Path]) -> None:
     removed.append(path)
 
 
+def _holds_files(folder: Path) -> bool:
+    return any(not p.is_dir() or p.is_symlink() for p in folder.rglob("*"))
+
+
 def remove_leftovers(data_dir: Path, published: Path, reports: Path, failed_runs: list[str]) -> list[Path]:
     removed: list[Path] = []
     tmp = run_tmp_dir(data_dir)
     if tmp.is_dir():
         for child in sorted(tmp.iterdir()):
+            if child.is_dir() and not child.is_symlink() and not _holds_files(child):
+                # an empty folder is what every finished run leaves (DuckDB's spill folders are
+                # created before a step, in case it spills): cleared, but not a sign of a killed run
+                shutil.rmtree(child, ignore_errors=True)
+                continue
             _remove(child, removed)
     # publish.py writes .<name>.<pid>.<hex>.tmp (and DuckDB its .wal) beside the published file
     pattern = re.compile(rf"^\.{re.escape(published.name)}\.(\d+)\.[0-9a-f]+\.tmp(\.wal)?$")

@@ -296,3 +296,18 @@ def test_a_writing_step_under_a_foreign_lock_fails_at_once_and_its_failed_line_k
         assert f"analysts should open {tmp_path / 'published' / 'mujun.duckdb'}" in line, line
     seconds = float(re.search(r"seconds=([\d.]+)", proc.stdout)[1])
     assert seconds < 60, f"{len(failed)} steps took {seconds:.0f}s: retries?"
+
+
+def test_the_empty_spill_folders_of_a_finished_run_are_not_reported_as_a_killed_runs_leftovers(tmp_path):
+    """Every run creates DuckDB's spill folders under <data>/tmp in case a step spills: a finished
+    run leaves them empty, and the next run must not say it recovered from an interrupted run."""
+    from orchestration.recovery import remove_leftovers
+
+    data = tmp_path / "data"
+    (data / "tmp" / "duckdb" / "dbt").mkdir(parents=True)            # a finished run's
+    killed = data / "tmp" / "mujun-ingest-abc"                       # a killed ingestion's copy
+    killed.mkdir(parents=True)
+    (killed / "tax_payments.utf8.csv").write_text("record_id\n1\n", encoding="utf-8")
+    removed = remove_leftovers(data, data / "published" / "mujun.duckdb", data / "reports", [])
+    assert removed == [killed]
+    assert list((data / "tmp").iterdir()) == []
