@@ -1,8 +1,9 @@
 """The dbt unit tests: left out of a production `mujun run` (they check the models' SQL on fixed
 fixture rows, so no delivery can change their result), run by `mujun run --unit-tests` and here.
 
-Real: the session's county run (tests/conftest.py `county_run`), then `mujun run --only evaluate
---unit-tests` on a copy of its data dir; dbt's own run_results.json says what ran."""
+Real: the session's county run (tests/conftest.py `county_run`) and dbt's own run_results.json; every
+unit test then runs with real dbt against a copy of that run's warehouse (dbt reads the column
+types of the inputs a fixture leaves out from the built relations)."""
 from __future__ import annotations
 
 import json
@@ -12,8 +13,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+from orchestration import settings
+from orchestration.assets.dbt import build_args
+
 REPO = Path(__file__).resolve().parent.parent
-MUJUN = str(Path(sys.executable).parent / "mujun")
+BIN = Path(sys.executable).parent
 
 
 def _unit_tests_in(run_results: Path) -> dict[str, str]:
@@ -21,24 +25,41 @@ def _unit_tests_in(run_results: Path) -> dict[str, str]:
     return {r["unique_id"]: r["status"] for r in results if r["unique_id"].startswith("unit_test.")}
 
 
-def test_a_run_leaves_the_unit_tests_out_and_unit_tests_runs_every_one(county_run, dbt_manifest, tmp_path):
+def _dbt(args: list[str], tmp: Path, warehouse: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "MUJUN_WAREHOUSE": str(warehouse), "MUJUN_DBT_TEMP_DIR": str(tmp / "spill"),
+           "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    return subprocess.run([str(BIN / "dbt"), *args, "--project-dir", str(settings.DBT_PROJECT_DIR),
+                           "--profiles-dir", str(settings.DBT_PROFILES_DIR), "--target-path", str(tmp / "target"),
+                           "--log-path", str(tmp / "logs")],
+                          cwd=REPO, env=env, capture_output=True, text=True, timeout=900)
+
+
+def test_a_run_leaves_the_unit_tests_out(county_run):
     assert county_run["returncode"] == 0, county_run["stdout"][-3000:] + county_run["stderr"][-3000:]
     assert "unit tests left out: --unit-tests runs them" in county_run["stdout"]
-    data = tmp_path / "data"
-    shutil.copytree(county_run["data_dir"], data, ignore=shutil.ignore_patterns("*.lock", "tmp"))
-    run_results = data / "dbt" / "target" / "run_results.json"
+    run_results = county_run["data_dir"] / "dbt" / "target" / "run_results.json"
     built_models = [u for u in json.loads(run_results.read_text(encoding="utf-8"))["results"]
                     if u["unique_id"].startswith("model.")]
-    assert built_models and not _unit_tests_in(run_results)   # the county run's own build
+    assert built_models and not _unit_tests_in(run_results)
 
-    env = {**os.environ, "DAGSTER_HOME": str(data / "dagster_home")}
-    for k in ("MUJUN_DATA_DIR", "MUJUN_WAREHOUSE", "MUJUN_FEEDS", "MUJUN_PUBLISHED", "MUJUN_REPORTS"):
-        env.pop(k, None)
-    proc = subprocess.run([MUJUN, "run", "--data-dir", str(data), "--only", "evaluate", "--unit-tests"],
-                          cwd=REPO, env=env, capture_output=True, text=True, timeout=1500)
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    assert "unit tests left out" not in proc.stdout
+
+def test_the_build_arguments_select_no_unit_test_unless_asked(dbt_manifest, tmp_path):
+    manifest = json.loads(dbt_manifest.read_text(encoding="utf-8"))
+    args = build_args(manifest, skip_seed_tests=False, unit_tests=False)
+    assert build_args(manifest, skip_seed_tests=False, unit_tests=True) != args
+    proc = _dbt(["ls", "--resource-type", "unit_test", "--output", "name", "--quiet",
+                 "--exclude", *args[args.index("--exclude") + 1].split()], tmp_path, tmp_path / "w.duckdb")
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert manifest["unit_tests"] and proc.stdout.split() == []
+
+
+def test_every_unit_test_passes(county_run, dbt_manifest, tmp_path):
+    assert county_run["returncode"] == 0, county_run["stdout"][-3000:] + county_run["stderr"][-3000:]
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copy(county_run["warehouse"], warehouse)
+    proc = _dbt(["test", "--select", "test_type:unit"], tmp_path, warehouse)
+    assert proc.returncode == 0, proc.stdout[-4000:]
     declared = set(json.loads(dbt_manifest.read_text(encoding="utf-8"))["unit_tests"])
-    ran = _unit_tests_in(run_results)
+    ran = _unit_tests_in(tmp_path / "target" / "run_results.json")
     assert len(declared) > 20 and set(ran) == declared
     assert set(ran.values()) == {"pass"}, {k: v for k, v in ran.items() if v != "pass"}
