@@ -14,7 +14,6 @@ import sys
 from pathlib import Path
 
 from orchestration import settings
-from orchestration.assets.dbt import build_args
 
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -41,16 +40,6 @@ def test_a_run_leaves_the_unit_tests_out(county_run):
     built_models = [u for u in json.loads(run_results.read_text(encoding="utf-8"))["results"]
                     if u["unique_id"].startswith("model.")]
     assert built_models and not _unit_tests_in(run_results)
-
-
-def test_the_build_arguments_select_no_unit_test_unless_asked(dbt_manifest, tmp_path):
-    manifest = json.loads(dbt_manifest.read_text(encoding="utf-8"))
-    args = build_args(manifest, skip_seed_tests=False, unit_tests=False)
-    assert build_args(manifest, skip_seed_tests=False, unit_tests=True) != args
-    proc = _dbt(["ls", "--resource-type", "unit_test", "--output", "name", "--quiet",
-                 "--exclude", *args[args.index("--exclude") + 1].split()], tmp_path, tmp_path / "w.duckdb")
-    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
-    assert manifest["unit_tests"] and proc.stdout.split() == []
 
 
 def test_every_unit_test_passes(county_run, dbt_manifest, tmp_path):
