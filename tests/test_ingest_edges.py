@@ -45,3 +45,20 @@ def test_any_possible_blank_edge_means_the_cells_are_tested(text):
 def test_clean_at_every_chunk_boundary():
     for cut in range(1, len(CLEAN.encode())):
         assert not _maybe(CLEAN, cut), cut
+
+
+def test_an_ascii_chunk_after_a_cut_character_is_still_decoded(tmp_path, monkeypatch):
+    """inspect_file skips decoding an ASCII chunk only when no multi-byte sequence is pending: a lead
+    byte ending one chunk, an ASCII chunk, then the character's continuation bytes starting the next
+    is not UTF-8 (nor GB18030), although each chunk boundary alone could hide it."""
+    from orchestration.feeds import reader
+    from orchestration.feeds.errors import FileProblem
+
+    monkeypatch.setattr(reader, "CHUNK", 8)
+    name = "名".encode()                                   # e5 90 8d
+    path = tmp_path / "registry_enterprises.csv"
+    path.write_bytes(b"ab,cd\nx" + name[:1] + b",1\n2,3\n4" + name[1:] + b",5\n")   # chunks of 8 bytes
+    with pytest.raises(FileProblem, match="cannot decode"):
+        reader.inspect_file(path)
+    path.write_bytes(b"ab,cd\nx" + name + b",1\n2,3\n4,5\n")                        # the same, whole
+    assert reader.inspect_file(path).encoding == "utf-8"
