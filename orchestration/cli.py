@@ -92,7 +92,7 @@ def prepare_manifest(quiet: bool = False, force: bool = False) -> Path:
         if not quiet:
             print(f"dbt manifest current: {manifest}")
         return manifest
-    cmd = [str(Path(sys.executable).parent / "dbt"), "parse", "--quiet",
+    cmd = [str(Path(sys.executable).parent / "mujun-dbt"), "parse", "--quiet",
            "--project-dir", str(settings.DBT_PROJECT_DIR), "--profiles-dir", str(settings.DBT_PROFILES_DIR)]
     proc = subprocess.run(cmd, cwd=settings.REPO_ROOT, capture_output=True, text=True)
     if proc.returncode != 0:
@@ -628,7 +628,7 @@ def cmd_docs(args: argparse.Namespace) -> int:
     _apply_paths(args)
     from orchestration import settings
 
-    dbt = str(Path(sys.executable).parent / "dbt")
+    dbt = str(Path(sys.executable).parent / "mujun-dbt")
     base = ["--project-dir", str(settings.DBT_PROJECT_DIR), "--profiles-dir", str(settings.DBT_PROFILES_DIR)]
     rc = subprocess.call([dbt, "docs", "generate", *base], cwd=settings.REPO_ROOT)
     if rc == 0:

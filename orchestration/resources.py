@@ -73,7 +73,7 @@ def build_resources() -> dict:
         "duckdb": WarehouseResource(database=str(settings.warehouse_path())),
         # The venv's dbt, so it works without an activated venv (CI, `make`).
         "dbt": MujunDbtCliResource(project_dir=dbt_project, profiles_dir=str(settings.DBT_PROFILES_DIR),
-                              dbt_executable=str(Path(sys.executable).parent / "dbt")),
+                              dbt_executable=str(Path(sys.executable).parent / "mujun-dbt")),
         "feeds": FeedsResource(root=str(settings.feeds_root())),
         "run_settings": RunSettings(
             audit_seed=int(os.environ.get("MUJUN_AUDIT_SEED", "20211")),

@@ -447,7 +447,7 @@ def run_whatif(policy: Path, year: int, out_dir: Path | None = None, warehouse: 
         eval_years = [y for y in (year - 1, year) if y in years]
         # int_evaluation_years carries the year restriction; the rest is what the replaced seeds feed
         selectors = ["int_evaluation_years"] + [f"{f.stem}+" for f in files]
-        cmd = [str(Path(sys.executable).parent / "dbt"), "build", "--quiet",
+        cmd = [str(Path(sys.executable).parent / "mujun-dbt"), "build", "--quiet",
                "--resource-type", "seed", "--resource-type", "model",
                "--select", *selectors,
                "--vars", json.dumps({"evaluation_years": eval_years}),

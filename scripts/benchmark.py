@@ -87,7 +87,7 @@ def _dbt(d: Path, *args: str) -> None:
     env = {**os.environ, "MUJUN_WAREHOUSE": str(d / "warehouse.duckdb"),
            "MUJUN_DBT_TEMP_DIR": str(d / "tmp" / "duckdb" / "dbt"), "DBT_PROFILES_DIR": str(REPO / "dbt_project")}
     (d / "tmp" / "duckdb").mkdir(parents=True, exist_ok=True)
-    cmd = [str(Path(sys.executable).parent / "dbt"), *args, "--target-path", str(d / "target"),
+    cmd = [str(Path(sys.executable).parent / "mujun-dbt"), *args, "--target-path", str(d / "target"),
            "--log-path", str(d / "logs")]
     subprocess.run(cmd, cwd=REPO, env=env, check=True)
 

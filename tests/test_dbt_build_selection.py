@@ -15,7 +15,7 @@ BIN = Path(sys.executable).parent
 def _listed(dbt_manifest: Path, args: list[str]) -> set[str]:
     excluded = [a for x in args[args.index("--exclude") + 1:] for a in x.split()]
     proc = subprocess.run(
-        [str(BIN / "dbt"), "ls", "--resource-type", "test", "--output", "name", "--quiet",
+        [str(BIN / "mujun-dbt"), "ls", "--resource-type", "test", "--output", "name", "--quiet",
          "--project-dir", str(settings.DBT_PROJECT_DIR), "--profiles-dir", str(settings.DBT_PROFILES_DIR),
          "--exclude", *excluded],
         cwd=settings.REPO_ROOT, capture_output=True, text=True, timeout=300)

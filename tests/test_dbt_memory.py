@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 
 REPO = Path(__file__).resolve().parent.parent
-DBT = Path(sys.executable).parent / "dbt"
+DBT = Path(sys.executable).parent / "mujun-dbt"
 
 
 def _dbt_settings(tmp_path: Path, **env: str) -> dict:

@@ -27,7 +27,7 @@ def _unit_tests_in(run_results: Path) -> dict[str, str]:
 def _dbt(args: list[str], tmp: Path, warehouse: Path) -> subprocess.CompletedProcess:
     env = {**os.environ, "MUJUN_WAREHOUSE": str(warehouse), "MUJUN_DBT_TEMP_DIR": str(tmp / "spill"),
            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    return subprocess.run([str(BIN / "dbt"), *args, "--project-dir", str(settings.DBT_PROJECT_DIR),
+    return subprocess.run([str(BIN / "mujun-dbt"), *args, "--project-dir", str(settings.DBT_PROJECT_DIR),
                            "--profiles-dir", str(settings.DBT_PROFILES_DIR), "--target-path", str(tmp / "target"),
                            "--log-path", str(tmp / "logs")],
                           cwd=REPO, env=env, capture_output=True, text=True, timeout=900)

@@ -30,7 +30,7 @@ import duckdb
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-DBT = str(Path(sys.executable).parent / "dbt")
+DBT = str(Path(sys.executable).parent / "mujun-dbt")
 PERSON = "330109199001011234"
 PERSON_MASKED = "330109********1234"
 COUNTY, TOWN = "330109", "330109001"

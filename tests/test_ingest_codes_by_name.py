@@ -25,7 +25,7 @@ from orchestration.settings import SEEDS_DIR  # noqa: E402
 
 YEAR = 2022
 REPO = Path(__file__).resolve().parent.parent
-DBT = str(Path(sys.executable).parent / "dbt")
+DBT = str(Path(sys.executable).parent / "mujun-dbt")
 REFERENCE = SEEDS_DIR / "reference"
 
 

@@ -24,7 +24,7 @@ import pandas as pd
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-DBT = Path(sys.executable).parent / "dbt"
+DBT = Path(sys.executable).parent / "mujun-dbt"
 
 sys.path.insert(0, str(REPO))
 from orchestration.feeds.ddl import ensure_schemas  # noqa: E402

@@ -23,7 +23,7 @@ from scratch_dbt import copy_dbt_project
 from orchestration.feeds.ddl import ensure_schemas
 
 REPO = Path(__file__).resolve().parent.parent
-DBT = Path(sys.executable).parent / "dbt"
+DBT = Path(sys.executable).parent / "mujun-dbt"
 MODEL = "stg_water__saving_honours"
 USCC = "91330100MA2B3C4D5E"
 

@@ -31,6 +31,15 @@ def test_run_prints_where_things_are(run):
     assert "ingest 2021: " in out and " rows loaded" in out  # one progress line per year ingested
 
 
+def test_a_first_run_reuses_the_prepared_parse(run):
+    """A fresh data dir names another warehouse path; dbt still parses only what changed since
+    `mujun prepare` (orchestration/dbt_command.py), instead of the whole project again."""
+    (log,) = (run["data_dir"] / "logs").glob("run-*.log")
+    text = log.read_text(encoding="utf-8")
+    assert re.search(r"Found \d+ models", text), text[:3000]          # the build's own log is here
+    assert "Unable to do partial parsing" not in text
+
+
 def test_every_delivery_is_accounted_for(wh):
     rows = wh.execute("""select year, feed, status, rows_delivered, rows_loaded, rows_rejected
                          from quarantine.delivery_ledger""").fetchall()

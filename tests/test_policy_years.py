@@ -56,7 +56,7 @@ def _rebuild(warehouse: Path, tmp: Path, replaced: dict[str, str]) -> tuple[Path
     copy = scratch / warehouse.name
     shutil.copy2(warehouse, copy)
     whatif._copy_project(REPO, scratch / "project", sorted(policy.iterdir()))
-    cmd = [str(BIN / "dbt"), "build", "--resource-type", "seed", "--resource-type", "model",
+    cmd = [str(BIN / "mujun-dbt"), "build", "--resource-type", "seed", "--resource-type", "model",
            "--select", *[f"{Path(n).stem}+" for n in replaced],
            "--project-dir", str(scratch / "project"), "--profiles-dir", str(scratch / "project" / "dbt_project"),
            "--target-path", str(scratch / "target"), "--log-path", str(scratch / "logs")]

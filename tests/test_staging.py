@@ -32,7 +32,7 @@ from orchestration.feeds.contract import FEEDS
 from orchestration.feeds.ddl import ensure_schemas
 
 REPO = Path(__file__).resolve().parent.parent
-DBT = Path(sys.executable).parent / "dbt"
+DBT = Path(sys.executable).parent / "mujun-dbt"
 STAGING = REPO / "dbt_project" / "models" / "staging"
 
 # rules.md §6 DEFAULT sector mapping (GB/T 4754 division -> sector).

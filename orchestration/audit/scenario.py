@@ -171,7 +171,7 @@ DBT_SELECT = ["+subject_evaluation", "+findings_applied", "+audit_base_records"]
 def dbt_build(warehouse: Path, target_dir: Path, select: list[str] | None = None, full: bool = False) -> subprocess.CompletedProcess:
     """Real dbt (subprocess) into `warehouse`, with its own target and log paths."""
     env = {**os.environ, "MUJUN_WAREHOUSE": str(warehouse), "DBT_PROFILES_DIR": str(settings.DBT_PROFILES_DIR)}
-    dbt = Path(sys.executable).parent / "dbt"
+    dbt = Path(sys.executable).parent / "mujun-dbt"
     args = [str(dbt), "build", "--target-path", str(target_dir), "--log-path", str(target_dir / "logs"),
             "--quiet"]
     if not full:

@@ -42,7 +42,7 @@ def dbt_build(spark_dir: Path, raw_dir: Path, select: list[str] | None = None,
     spark_dir.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ, MUJUN_SPARK_DIR=str(spark_dir.resolve()), MUJUN_SPARK_RAW=str(raw_dir.resolve()),
                PYSPARK_PYTHON=str(python))
-    cmd = [str(python.parent / "dbt"), "build", "--target", "spark",
+    cmd = [str(python.parent / "mujun-dbt"), "build", "--target", "spark",
            "--project-dir", str(settings.DBT_PROJECT_DIR), "--profiles-dir", str(settings.DBT_PROFILES_DIR),
            "--target-path", str(spark_dir / "dbt_target"), "--log-path", str(spark_dir / "logs")]
     if not with_tests:
