@@ -38,6 +38,7 @@ def _commit_without_sync(dbapi_connection, _record) -> None:
 class ReusedEngineSqliteEventLogStorage(SqliteEventLogStorage):
     def __init__(self, base_dir: str, inst_data=None):
         self._engines: dict[str, object] = {}      # before super(): its __init__ may connect
+        self._tables_present: set[str] = set()
         super().__init__(base_dir, inst_data=inst_data)
 
     @classmethod
@@ -60,6 +61,17 @@ class ReusedEngineSqliteEventLogStorage(SqliteEventLogStorage):
             with engine.connect() as conn:
                 with conn.begin():
                     yield conn
+
+    def has_table(self, table_name: str) -> bool:
+        # Dagster asks before storing every asset-check event (supports_asset_checks), each time
+        # through a new engine and a schema reflection (~5 ms); a table, once there, stays
+        # (migrations add tables, none drops one).
+        if table_name in self._tables_present:
+            return True
+        present = super().has_table(table_name)
+        if present:
+            self._tables_present.add(table_name)
+        return present
 
     def dispose(self) -> None:
         super().dispose()
