@@ -291,6 +291,10 @@ def _ingest_and_evaluate(args: argparse.Namespace, instance, feeds_root: Path, y
     from orchestration.feeds.loader import MissingRequiredFeeds, preflight
     from orchestration.progress import say
 
+    # Dagster, dagster-dbt's 566 nodes and GX are loaded for the whole run: frozen, they are no
+    # longer walked by each full garbage collection (9 of them in a county run, 1.9 CPU-s).
+    gc.freeze()
+
     only = args.only
     ingesting = only in (None, "ingest")
     # Dagster's execution-plan notes ("blocking asset check … emitted no result", one per seed test
@@ -751,5 +755,15 @@ def main(argv: list[str] | None = None) -> int:
     return args.func(args) or 0
 
 
+def entry() -> int:
+    """The `mujun` command."""
+    try:
+        return main()
+    finally:
+        from orchestration.process_exit import freeze_heap_before_exit
+
+        freeze_heap_before_exit()
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(entry())

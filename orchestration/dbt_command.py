@@ -41,8 +41,13 @@ def main() -> int:
     from dbt.cli.main import cli
     from dbt.parser.manifest import ManifestLoader
 
+    from orchestration.process_exit import freeze_heap_before_exit
+
     _without_location(ManifestLoader)
-    return cli()
+    try:
+        return cli()
+    finally:
+        freeze_heap_before_exit()
 
 
 if __name__ == "__main__":

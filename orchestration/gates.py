@@ -29,6 +29,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from orchestration import policy_years
+from orchestration.catalog import table_exists
 from orchestration.feeds.contract import REQUIRED_FEEDS
 
 PASSED, FAILED, ACCEPTED, NOT_APPLICABLE = "passed", "failed", "accepted", "not_applicable"
@@ -121,16 +122,13 @@ def parse_acceptance(text: str, reason: str) -> Acceptance:
 
 
 # ------------------------------------------------------------------------------ reading
-def _exists(con, schema: str, table: str) -> bool:
-    return bool(con.execute("select count(*) from information_schema.tables where table_catalog = current_database() "
-                            "and table_schema = ? and table_name = ?", [schema, table]).fetchone()[0])
 
 
 THRESHOLDS = ("min_loaded_rows", "max_rejected_share", "max_relative_change")
 
 
 def threshold_rows(con) -> list[dict]:
-    if not _exists(con, "reference", "publication_gates"):
+    if not table_exists(con, "reference", "publication_gates"):
         raise GateError("reference.publication_gates is missing: the dbt seeds were not built (see dbt build)")
     cur = con.execute("select * from reference.publication_gates")
     cols = [d[0] for d in cur.description]
@@ -149,16 +147,16 @@ def thresholds(con, year: int, rows: list[dict] | None = None) -> dict[str, floa
 def gated_years(con) -> list[int]:
     """Every year the publication would contain: evaluated years and years with a delivery."""
     years: set[int] = set()
-    if _exists(con, "marts", "subject_evaluation"):
+    if table_exists(con, "marts", "subject_evaluation"):
         years |= {r[0] for r in con.execute("select distinct year from marts.subject_evaluation").fetchall()}
-    if _exists(con, "quarantine", "delivery_ledger"):
+    if table_exists(con, "quarantine", "delivery_ledger"):
         years |= {r[0] for r in con.execute("select distinct year from quarantine.delivery_ledger").fetchall()}
     return sorted(int(y) for y in years)
 
 
 def _deliveries(con) -> dict[tuple[int, str], dict]:
     """(year, feed) -> latest ledger row and the delivery in effect (latest loaded/unchanged)."""
-    if not _exists(con, "quarantine", "delivery_ledger"):
+    if not table_exists(con, "quarantine", "delivery_ledger"):
         return {}
     rows = con.execute("""
         select year, feed, status, file, sha256, rows_delivered, rows_loaded, rows_rejected, message, delivery_id,
@@ -176,7 +174,7 @@ def _deliveries(con) -> dict[tuple[int, str], dict]:
 
 
 def _top_reasons(con, year: int, feed: str, limit: int = 3) -> str:
-    if not _exists(con, "quarantine", "rejected_rows"):
+    if not table_exists(con, "quarantine", "rejected_rows"):
         return ""
     rows = con.execute("""
         select reason, count(*) as n, arg_min(detail, coalesce(row_number, 0)) as example
@@ -261,7 +259,7 @@ def _feed_gates(con, year: int, feed: str, d: dict, folder, limits: dict[str, fl
 def _totals_gates(con, year: int, limits: dict[str, float]) -> list[Gate]:
     limit = limits["max_relative_change"]
     measures = {}
-    if _exists(con, "audit", "publication_gate_measures"):
+    if table_exists(con, "audit", "publication_gate_measures"):
         cols = ", ".join(c for c, *_ in TOTALS.values())
         measures = {int(r[0]): r[1:] for r in con.execute(
             f"select year, {cols} from audit.publication_gate_measures where year in (?, ?)",
@@ -307,7 +305,7 @@ def evaluate(con, feeds_root: Path | None = None, years: list[int] | None = None
 
 def suite_gates(con, years: list[int]) -> list[Gate]:
     """audit_suites per year: the critical GX suites of the latest audit (audit.suite_results)."""
-    if not _exists(con, "audit", "suite_results"):
+    if not table_exists(con, "audit", "suite_results"):
         return [Gate(y, SUITES_GATE, FAILED, f"{y}: no audit results (audit.suite_results missing) — run the audit",
                      None, None, 0.0) for y in years]
     failed = [r[0] for r in con.execute(
@@ -367,7 +365,7 @@ def write(con, gates: list[Gate], now: dt.datetime | None = None) -> None:
 
 
 def read(con) -> list[Gate]:
-    if not _exists(con, "audit", "publication_gates"):
+    if not table_exists(con, "audit", "publication_gates"):
         return []
     rows = con.execute("""select year, gate, status, message, feed, observed, threshold, evidence, accepted_reason,
                                  accepted_at from audit.publication_gates order by year, gate""").fetchall()

@@ -29,6 +29,8 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from orchestration.catalog import table_exists
+
 PUBLIC_SCHEMAS = ("marts", "audit", "quarantine", "reference", "publication")
 STAGES = ("initial", "final")
 STAGE_TABLE = "publication.stages"
@@ -88,10 +90,6 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _exists(con, schema: str, table: str) -> bool:
-    return bool(con.execute(
-        "select count(*) from information_schema.tables where table_catalog = current_database() "
-        "and table_schema = ? and table_name = ?", [schema, table]).fetchone()[0])
 
 
 def ensure_stage_tables(con) -> None:
@@ -106,7 +104,7 @@ def ensure_stage_tables(con) -> None:
 
 def logged_stage(con, year: int) -> tuple[str, dt.date] | None:
     """The latest stage recorded for `year` (stage, stage_on), or None."""
-    if not _exists(con, "publication", "stages"):
+    if not table_exists(con, "publication", "stages"):
         return None
     row = con.execute(f"select stage, stage_on from {STAGE_TABLE} where year = ? "
                       "order by recorded_at desc, stage_on desc limit 1", [year]).fetchone()
@@ -136,7 +134,7 @@ def record_stage(con, year: int, stage: str, on: dt.date | None = None, note: st
 def sync_stages(con, today: dt.date | None = None) -> list[tuple[int, str]]:
     """Log each year whose current stage (marts.publication_stages) differs from its latest record,
     with a snapshot of its grades. Returns the (year, stage) changes."""
-    if not _exists(con, "marts", "publication_stages"):
+    if not table_exists(con, "marts", "publication_stages"):
         return []
     changes = []
     for year, stage in con.execute("select year, stage from marts.publication_stages order by year").fetchall():
@@ -154,7 +152,7 @@ def sync_stages(con, today: dt.date | None = None) -> list[tuple[int, str]]:
 def _copy_select(con, schema: str, rel: str) -> str:
     """The SELECT that copies a relation; marts tables with a year get the year's publication_stage."""
     src = f"{_q(schema)}.{_q(rel)}"
-    if schema != "marts" or rel == "publication_stages" or not _exists(con, "marts", "publication_stages"):
+    if schema != "marts" or rel == "publication_stages" or not table_exists(con, "marts", "publication_stages"):
         return f"select * from {src}"
     cols = [r[0] for r in con.execute(
         "select column_name from information_schema.columns where table_catalog = current_database() "

@@ -9,11 +9,7 @@ from pathlib import Path
 
 import duckdb
 
-
-def _table_exists(con, schema: str, table: str) -> bool:
-    return bool(con.execute(
-        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-        [schema, table]).fetchone()[0])
+from orchestration.catalog import table_exists
 
 
 def _print_table(rows, headers) -> None:
@@ -33,7 +29,7 @@ def print_status(path: Path, years: list[int] | None = None) -> None:
     con = duckdb.connect(str(path), read_only=True)
     try:
         year_filter = f"where year in ({','.join(map(str, years))})" if years else ""
-        if _table_exists(con, "quarantine", "delivery_ledger"):
+        if table_exists(con, "quarantine", "delivery_ledger"):
             print("\nDeliveries (latest per year and feed; quarantine.delivery_ledger):")
             rows = con.execute(f"""
                 select year, feed, status, rows_delivered, rows_loaded, rows_rejected, coalesce(message, '')
@@ -44,14 +40,14 @@ def print_status(path: Path, years: list[int] | None = None) -> None:
             refused = [r for r in rows if r[2] == "refused"]
             for r in refused:
                 print(f"  REFUSED {r[0]} {r[1]}: {r[6]}")
-        if _table_exists(con, "quarantine", "rejected_rows"):
+        if table_exists(con, "quarantine", "rejected_rows"):
             rows = con.execute(f"""
                 select year, feed, reason, count(*) from quarantine.rejected_rows {year_filter}
                 group by all order by year, feed, count(*) desc""").fetchall()
             if rows:
                 print("\nQuarantined rows by reason (quarantine.rejected_rows):")
                 _print_table(rows, ["year", "feed", "reason", "rows"])
-        if _table_exists(con, "marts", "subject_evaluation"):
+        if table_exists(con, "marts", "subject_evaluation"):
             rows = con.execute(f"""
                 select year, category,
                        count(*) filter (where excluded_reason is null) as graded,
