@@ -89,11 +89,14 @@ def seed_schemas(repo: Path = settings.REPO_ROOT) -> dict[str, SeedSchema]:
         types = {c: "varchar" for c in header}
         types.update((doc.get("config") or {}).get("column_types") or {})
         schema = SeedSchema(name=name, columns=header, types=types)
-        # The required columns are listed once per seed (not_null_columns, issue #10).
+        # The required columns and accepted values are listed once per seed (row_checks, issue #10).
         for test in doc.get("data_tests") or []:
-            if isinstance(test, dict) and "not_null_columns" in test:
-                spec = test["not_null_columns"]
-                schema.not_null.update((spec.get("arguments") or spec).get("column_names") or [])
+            if isinstance(test, dict) and "row_checks" in test:
+                spec = test["row_checks"]
+                args = spec.get("arguments") or spec
+                schema.not_null.update(args.get("not_null") or [])
+                for column, values in (args.get("accepted_values") or {}).items():
+                    schema.accepted[column] = [str(v) for v in values]
         for col in doc.get("columns") or []:
             for test in col.get("data_tests") or []:
                 if test == "not_null":

@@ -201,9 +201,9 @@ def test_build_is_clean(wh):
     assert len(models) == 19
     bad = {u: s for u, s in statuses.items() if s not in ("success", "pass")}
     assert not bad, bad   # no failures and no warnings (relationships tests warn)
-    # one not_null_columns test per model, not one not_null per column (issue #10)
-    assert sum(u.startswith("test.mujun.not_null_columns_stg_") for u in statuses) == 19
-    assert sum(u.startswith("test.") for u in statuses) > 100
+    # one row_checks test per model, not one not_null / accepted_values per column (issue #10)
+    assert sum(u.startswith("test.mujun.row_checks_stg_") for u in statuses) == 19
+    assert sum(u.startswith("test.") for u in statuses) >= 30   # + keys, relationships, singular
 
 
 def test_columns_match_the_readme_contract(wh):

@@ -1,12 +1,13 @@
-"""The model-level not_null_columns test (issue #10), run for real with dbt on a scratch warehouse.
+"""The model-level row_checks test (issue #10), run for real with dbt on a scratch warehouse.
 
 One staging model (stg_water__saving_honours, a view over raw.water_saving) is built with
 `dbt build --store-failures` on a copy of just the parts of the project it needs (as
-tests/test_staging.py does): raw rows with nulls in two required columns make its not_null_columns
-test fail, and the failing rows dbt stored name exactly those columns and their null counts; with
-the rows fixed it passes. The same on dbt-spark (slow, spark: portable SQL). Also: no plain
-column-level not_null is left in the yml (each would be one more dbt node and Dagster check per
-run), and the what-if's required seed columns still come from the yml.
+tests/test_staging.py does): raw rows with nulls in two required columns and one honour outside the
+accepted list make its row_checks test fail, and the failing rows dbt stored name exactly those
+checks and their row counts; with the rows fixed it passes. The same on dbt-spark (slow, spark:
+portable SQL). Also: no plain column-level not_null / accepted_values / expression_is_true is left
+in the yml (each would be one more dbt node and Dagster check per run), and the what-if's required
+seed columns and accepted values still come from the yml.
 """
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ USCC = "91330100MA2B3C4D5E"
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("not_null_columns")
+    tmp = tmp_path_factory.mktemp("row_checks")
     con = duckdb.connect(str(tmp / "wh.duckdb"))
     ensure_schemas(con)
     con.close()
@@ -47,7 +48,7 @@ def _load(project, rows: list[tuple]) -> None:
 
 
 def _build(project, target: str = "dev") -> dict:
-    """`dbt build --select MODEL --store-failures` (the view and its tests): the not_null_columns
+    """`dbt build --select MODEL --store-failures` (the view and its tests): the row_checks
     result and its failing rows, read back from the table dbt stored them in (dbt_test__audit)."""
     tmp = project["tmp"]
     env = {**os.environ, "MUJUN_WAREHOUSE": str(project["wh"]),
@@ -64,7 +65,7 @@ def _build(project, target: str = "dev") -> dict:
     log = proc.stdout[-4000:] + proc.stderr[-2000:]
     results = json.loads((tmp / f"target-{target}" / "run_results.json").read_text(encoding="utf-8"))["results"]
     manifest = json.loads((tmp / f"target-{target}" / "manifest.json").read_text(encoding="utf-8"))
-    [uid] = [u for u in manifest["nodes"] if u.startswith(f"test.mujun.not_null_columns_{MODEL}")]
+    [uid] = [u for u in manifest["nodes"] if u.startswith(f"test.mujun.row_checks_{MODEL}")]
     [result] = [r for r in results if r["unique_id"] == uid]
     node = manifest["nodes"][uid]
     if target == "spark":
@@ -74,7 +75,8 @@ def _build(project, target: str = "dev") -> dict:
     else:
         stored = f'"{node["schema"]}"."{node["alias"]}"'
     with duckdb.connect(str(project["wh"]), read_only=True) as con:
-        rows = con.execute(f"select column_name, n_null_rows from {stored} order by column_name").fetchall()
+        rows = con.execute(f"select check_kind, checked, n_failing_rows from {stored} "
+                           "order by check_kind, checked").fetchall()
     return {"returncode": proc.returncode, "status": result["status"], "failures": result["failures"],
             "rows": rows, "log": log}
 
@@ -83,11 +85,13 @@ def _fails_then_passes(project, target: str) -> None:
     _load(project, [(USCC, "provincial_water_saving"),
                     (None, "provincial_water_saving"),
                     (None, "provincial_water_benchmark"),
-                    ("91330100MA2B3C4D6F", None)])
+                    ("91330100MA2B3C4D6F", None),
+                    ("91330100MA2B3C4D7G", "municipal_water_saving")])
     failed = _build(project, target)
     assert failed["returncode"] != 0 and failed["status"] == "fail", failed["log"]
-    assert failed["rows"] == [("honor", 1), ("uscc", 2)], failed["log"]
-    assert failed["failures"] == 2          # dbt's "Got 2 results": the two columns
+    assert failed["rows"] == [("accepted_values", "honor", 1), ("not_null", "honor", 1),
+                              ("not_null", "uscc", 2)], failed["log"]
+    assert failed["failures"] == 3          # dbt's "Got 3 results": the three failing checks
 
     _load(project, [(USCC, "provincial_water_saving"), (USCC, "provincial_water_benchmark")])
     fixed = _build(project, target)
@@ -95,7 +99,7 @@ def _fails_then_passes(project, target: str) -> None:
     assert fixed["rows"] == []
 
 
-def test_fails_naming_each_column_with_nulls_and_its_count_then_passes_when_fixed(project):
+def test_fails_naming_each_failing_check_and_its_row_count_then_passes_when_fixed(project):
     _fails_then_passes(project, "dev")
 
 
@@ -108,21 +112,28 @@ def test_the_same_on_spark(project):
 
 
 def test_an_empty_model_passes(project):
-    """sum() over no rows is null: no column is reported."""
+    """sum() over no rows is null: no check is reported."""
     _load(project, [])
     empty = _build(project)
     assert empty["returncode"] == 0 and empty["status"] == "pass", empty["log"]
 
 
-def test_no_plain_column_level_not_null_is_left(dbt_manifest):
+def test_no_plain_row_level_test_is_left(dbt_manifest):
+    """A row-level check without its own config belongs in the model's row_checks test."""
     manifest = json.loads(dbt_manifest.read_text(encoding="utf-8"))
-    plain = sorted(n["name"] for n in manifest["nodes"].values()
-                   if n["resource_type"] == "test" and (n.get("test_metadata") or {}).get("name") == "not_null"
-                   and n["config"].get("severity", "ERROR").upper() == "ERROR" and not n["config"].get("where"))
-    assert not plain, (f"{len(plain)} plain column-level not_null tests (one dbt node and one Dagster check "
-                       f"each): list their columns in the model's not_null_columns test instead: {plain[:20]}")
-    folded = [n for n in manifest["nodes"].values() if (n.get("test_metadata") or {}).get("name") == "not_null_columns"]
-    assert len(folded) >= 90
+    tests = [n for n in manifest["nodes"].values() if n["resource_type"] == "test"]
+
+    def plain(name: str) -> list[str]:
+        return sorted(n["name"] for n in tests if (n.get("test_metadata") or {}).get("name") == name
+                      and n["config"].get("severity", "ERROR").upper() == "ERROR"
+                      and not n["config"].get("where") and not n["config"].get("meta"))
+
+    for name in ("not_null", "accepted_values", "expression_is_true"):
+        left = plain(name)
+        assert not left, (f"{len(left)} plain {name} tests (one dbt node and one Dagster check each): "
+                          f"put them in the model's row_checks test instead: {left[:20]}")
+    folded = [n for n in tests if (n.get("test_metadata") or {}).get("name") == "row_checks"]
+    assert len(folded) >= 85
 
 
 def test_whatif_still_knows_the_required_seed_columns(tmp_path):
@@ -135,3 +146,4 @@ def test_whatif_still_knows_the_required_seed_columns(tmp_path):
     problems: list[str] = []
     read_policy_file(path, schema, problems)
     assert problems == ["policy_grade_cuts.csv, row 1: column 'max_rank_share' is empty (a value is required)"]
+    assert schema.accepted["grade"] == ["A", "B", "C", "D"]
