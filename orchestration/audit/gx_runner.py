@@ -22,6 +22,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from orchestration import masking
@@ -375,6 +376,20 @@ def record_results(frame: pd.DataFrame, run: SuiteRun) -> pd.DataFrame:
     return out
 
 
+def _per_group(frame: pd.DataFrame, keys: list[str], values: pd.Series, fn) -> pd.Series:
+    """fn(the group's values, in frame order) per group of `frame`, which is sorted by `keys`, indexed
+    like groupby(keys). pandas' groupby(...).agg(fn) calls back into Python through ~30 µs of
+    machinery per group: 3.8 s for the 10^5 subject checks of a province audit."""
+    if frame.empty:
+        return pd.Series([], dtype=object, index=frame.groupby(keys, sort=True).size().index)
+    codes = frame.groupby(keys, sort=True).ngroup().to_numpy()
+    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
+    items = values.to_numpy(dtype=object)
+    bounds = [*starts[1:], len(items)]
+    out = [fn(list(items[a:b])) for a, b in zip(starts, bounds)]
+    return pd.Series(out, index=pd.MultiIndex.from_frame(frame[keys].iloc[starts]), dtype=object)
+
+
 def subject_results(records: pd.DataFrame, checked_at: dt.datetime) -> pd.DataFrame:
     """audit.check_results: one row per year x subject x check_name (all its records must hold). The
     records shown are the failed ones (else all), at most 5 in observed_value / expected."""
@@ -391,15 +406,15 @@ def subject_results(records: pd.DataFrame, checked_at: dt.datetime) -> pd.DataFr
                 records_checked=("row_id", "size"), records_failed=("failed", "sum")).reset_index()
     r["group_failed"] = g["failed"].transform("sum")
     shown = r[r["failed"] | (r["group_failed"] == 0)]
-    # astype(str) once for the whole column: per group (10^5 groups at province) it costs seconds
-    keys_shown = shown["record_key"].astype(str).groupby([shown[k] for k in keys], sort=True).agg(list)
+    keys_shown = _per_group(shown, keys, shown["record_key"].astype(str), list)
     top = shown.groupby(keys, sort=True).head(5).copy()
     top["obs_item"] = top["record_key"].astype(str) + ": " + top["observed_value"].astype(str)
     top["exp_item"] = top["record_key"].astype(str) + ": " + top["expected"].astype(str)
     tg = top.groupby(keys, sort=True)
     joined = pd.DataFrame({
         "first_observed": tg["observed_value"].first(), "first_expected": tg["expected"].first(),
-        "observed_items": tg["obs_item"].agg("; ".join), "expected_items": tg["exp_item"].agg("; ".join),
+        "observed_items": _per_group(top, keys, top["obs_item"], "; ".join),
+        "expected_items": _per_group(top, keys, top["exp_item"], "; ".join),
         "expected_kinds": shown.groupby(keys, sort=True)["expected"].nunique()})
     out = out.join(joined, on=keys).join(keys_shown.rename("record_keys"), on=keys)
     single = out["records_checked"] == 1
