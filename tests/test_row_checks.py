@@ -134,6 +134,11 @@ def test_no_plain_row_level_test_is_left(dbt_manifest):
                           f"put them in the model's row_checks test instead: {left[:20]}")
     folded = [n for n in tests if (n.get("test_metadata") or {}).get("name") == "row_checks"]
     assert len(folded) >= 85
+    # named after what it checks (a Dagster asset check's name), not after its 200 characters of arguments
+    owner = {n["unique_id"]: n.get("attached_node") or "" for n in folded}
+    unnamed = sorted(n["name"] for n in folded
+                     if owner[n["unique_id"]] and n["name"] != "row_checks_" + owner[n["unique_id"]].split(".")[-1])
+    assert not unnamed, f"give each row_checks test `name: row_checks_<model>`: {unnamed[:5]}"
 
 
 def test_whatif_still_knows_the_required_seed_columns(tmp_path):

@@ -3,6 +3,8 @@
     once, not once per check):
       data_tests:
         - row_checks:
+            name: row_checks_stg_tax__payments             # the Dagster check's name (else dbt makes one
+                                                          #   of every argument: 200 characters)
             arguments:
               not_null: [year, uscc, amount_wan]          # no null in these columns
               accepted_values:                            # a non-null value is one of these (dbt's
