@@ -124,14 +124,20 @@ def _structural_expectations(feed: fc.Feed) -> list[dict]:
 
 
 def _unique_rows(columns, rule_id: str, check: str) -> dict:
-    """Key uniqueness as the duplicated keys themselves (one batch = one year): one GROUP BY of the
-    key. GX's own compound uniqueness joins the whole table back onto its group counts once per
-    metric (36 s on 15 M rows). first_file_row names the record (the audit adds subject, name, town)."""
+    """Key uniqueness as the duplicated keys themselves (one batch = one year). GX's own compound
+    uniqueness joins the whole table back onto its group counts once per metric (36 s on 15 M rows).
+    The keys are first grouped by their hash (a fixed-width value: half the CPU of grouping 15 M
+    distinct texts), and only the rows whose hash repeats are grouped by the key itself: every
+    duplicated key has a repeated hash, so the result is exactly the plain GROUP BY's (a collision
+    only costs its rows a second look). first_file_row names the record (the audit adds subject,
+    name, town)."""
     cols = ", ".join(f'"{c}"' for c in columns)
     return {"type": "unexpected_rows_expectation",
             "kwargs": {"unexpected_rows_query":
                        f"select {cols}, count(*) as occurrences, min(file_row) as first_file_row "
-                       f"from {{batch}} group by {cols} having count(*) > 1"},
+                       f"from {{batch}} where hash({cols}) in "
+                       f"(select hash({cols}) from {{batch}} group by 1 having count(*) > 1) "
+                       f"group by {cols} having count(*) > 1"},
             "meta": _meta(rule_id, check, key=list(columns), note=f"({', '.join(columns)}) is unique in the year")}
 
 
