@@ -30,9 +30,15 @@ demo: setup
 lint: setup
 	$(BIN)/ruff check .
 
+# Two pytest workers (pytest-xdist): run serially the suite keeps ~1.07 of the 2 cores busy, most of
+# it waiting on one dbt or Dagster subprocess at a time. --dist loadfile keeps each test file's
+# module fixtures in one worker; each worker builds its own session `county_run` (a few tests write
+# into its data dir: a shared one would make them order-dependent across workers).
+PYTEST_WORKERS ?= 2
+
 test: setup browser lint
 	$(BIN)/mujun prepare
-	$(BIN)/python -m pytest -q --durations=25
+	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --dist loadfile --durations=25
 
 test-slow: setup browser
 	$(BIN)/mujun prepare
