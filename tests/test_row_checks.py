@@ -2,12 +2,12 @@
 
 One staging model (stg_water__saving_honours, a view over raw.water_saving) is built with
 `dbt build --store-failures` on a copy of just the parts of the project it needs (as
-tests/test_staging.py does): raw rows with nulls in two required columns and one honour outside the
-accepted list make its row_checks test fail, and the failing rows dbt stored name exactly those
-checks and their row counts; with the rows fixed it passes. The same on dbt-spark (slow, spark:
-portable SQL). Also: no plain column-level not_null / accepted_values / expression_is_true is left
-in the yml (each would be one more dbt node and Dagster check per run), and the what-if's required
-seed columns and accepted values still come from the yml.
+tests/test_staging.py does): raw rows with nulls in two required columns, one honour outside the
+accepted list and one key delivered twice make its row_checks test fail, and the failing rows dbt
+stored name exactly those checks and their row counts; with the rows fixed it passes. The same on
+dbt-spark (slow, spark: portable SQL). Also: no plain column-level not_null / accepted_values /
+expression_is_true / unique is left in the yml (each would be one more dbt node and Dagster check
+per run), and the what-if's required seed columns and accepted values still come from the yml.
 """
 from __future__ import annotations
 
@@ -83,6 +83,7 @@ def _build(project, target: str = "dev") -> dict:
 
 def _fails_then_passes(project, target: str) -> None:
     _load(project, [(USCC, "provincial_water_saving"),
+                    (USCC, "provincial_water_saving"),           # the key (year, uscc, honor) twice
                     (None, "provincial_water_saving"),
                     (None, "provincial_water_benchmark"),
                     ("91330100MA2B3C4D6F", None),
@@ -90,8 +91,8 @@ def _fails_then_passes(project, target: str) -> None:
     failed = _build(project, target)
     assert failed["returncode"] != 0 and failed["status"] == "fail", failed["log"]
     assert failed["rows"] == [("accepted_values", "honor", 1), ("not_null", "honor", 1),
-                              ("not_null", "uscc", 2)], failed["log"]
-    assert failed["failures"] == 3          # dbt's "Got 3 results": the three failing checks
+                              ("not_null", "uscc", 2), ("unique", "year, uscc, honor", 2)], failed["log"]
+    assert failed["failures"] == 4          # dbt's "Got 4 results": the four failing checks
 
     _load(project, [(USCC, "provincial_water_saving"), (USCC, "provincial_water_benchmark")])
     fixed = _build(project, target)
@@ -128,7 +129,7 @@ def test_no_plain_row_level_test_is_left(dbt_manifest):
                       and n["config"].get("severity", "ERROR").upper() == "ERROR"
                       and not n["config"].get("where") and not n["config"].get("meta"))
 
-    for name in ("not_null", "accepted_values", "expression_is_true"):
+    for name in ("not_null", "accepted_values", "expression_is_true", "unique"):
         left = plain(name)
         assert not left, (f"{len(left)} plain {name} tests (one dbt node and one Dagster check each): "
                           f"put them in the model's row_checks test instead: {left[:20]}")

@@ -11,13 +11,17 @@
                 tax_kind: [vat, income]                   #   accepted_values, quoted)
               expressions: ["amount_wan >= 0"]            # true on every row (a null result passes)
               aggregates: ["count(*) = 90"]               # true over the whole relation (null fails)
+              unique: [[year, uscc]]                      # each combination identifies a row (rows
+                                                          #   with a null in it are not compared)
     Each argument is optional, at least one is given. A failure returns one row per failing check:
-    check_kind (not_null / accepted_values / expression / aggregate), checked (the column or the
-    expression) and n_failing_rows (1 for an aggregate); dbt's "Got N results" counts the failing
-    checks. A check with its own config (severity, where, meta) stays a test of its own: it is a
+    check_kind (not_null / accepted_values / expression / aggregate / unique), checked (the column,
+    the expression or the combination) and n_failing_rows (1 for an aggregate; for unique, the rows
+    that share their combination with another row); dbt's "Got N results" counts the failing
+    checks. (A grain check was a unique_combination test of its own, ~40 ms of dbt and a Dagster
+    check each, 70 of them: now it is one more select of the model's row_checks.) A check with its own config (severity, where, meta) stays a test of its own: it is a
     different check. Portable SQL (DuckDB and Spark): one aggregate select, then a union all of one
     select per check. -#}
-{% test row_checks(model, not_null=[], accepted_values={}, expressions=[], aggregates=[]) %}
+{% test row_checks(model, not_null=[], accepted_values={}, expressions=[], aggregates=[], unique=[]) %}
 
 {%- set checks = [] %}
 {%- for c in not_null %}
@@ -37,22 +41,48 @@
 {%- for e in aggregates %}
     {%- do checks.append(('aggregate', e, "case when (" ~ e ~ ") then 0 else 1 end")) %}
 {%- endfor %}
-{%- if not checks or not_null is string or expressions is string or aggregates is string %}
-    {{ exceptions.raise_compiler_error("row_checks on " ~ model ~ ": give not_null, accepted_values, expressions or aggregates as lists, e.g. not_null: [year, uscc]") }}
+{%- for combination in unique %}
+    {%- if combination is string or not combination %}
+        {{ exceptions.raise_compiler_error("row_checks on " ~ model ~ ": unique is a list of column lists, e.g. unique: [[year, uscc]]") }}
+    {%- endif %}
+{%- endfor %}
+{%- if not (checks or unique) or not_null is string or expressions is string or aggregates is string or unique is string %}
+    {{ exceptions.raise_compiler_error("row_checks on " ~ model ~ ": give not_null, accepted_values, expressions, aggregates or unique as lists, e.g. not_null: [year, uscc]") }}
 {%- endif %}
 
-with failing_counts as (
+with
+{%- if checks %}
+failing_counts as (
     select
         {%- for kind, checked, failing in checks %}
         {{ failing }} as n_failing_{{ loop.index }}{% if not loop.last %},{% endif %}
         {%- endfor %}
     from {{ model }}
-)
+){% if unique %},{% endif %}
+{%- endif %}
+{%- for combination in unique %}
+duplicated_{{ loop.index }} as (
+    select coalesce(sum(n_rows), 0) as n_failing
+    from (
+        select count(*) as n_rows
+        from {{ model }}
+        where {% for c in combination %}{{ c }} is not null{% if not loop.last %} and {% endif %}{% endfor %}
+        group by {{ combination | join(', ') }}
+        having count(*) > 1
+    ) as duplicate_keys
+){% if not loop.last %},{% endif %}
+{%- endfor %}
 
 {%- for kind, checked, failing in checks %}
 select '{{ kind }}' as check_kind, '{{ checked | replace("'", "''") }}' as checked, n_failing_{{ loop.index }} as n_failing_rows
 from failing_counts
 where n_failing_{{ loop.index }} > 0
+{% if not loop.last or unique %}union all{% endif %}
+{%- endfor %}
+{%- for combination in unique %}
+select 'unique' as check_kind, '{{ combination | join(', ') }}' as checked, n_failing as n_failing_rows
+from duplicated_{{ loop.index }}
+where n_failing > 0
 {% if not loop.last %}union all{% endif %}
 {%- endfor %}
 
