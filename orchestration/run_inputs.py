@@ -67,8 +67,11 @@ def feed_versions(instance: dg.DagsterInstance) -> dict[str, str]:
     return out
 
 
-def inputs_fingerprint(instance: dg.DagsterInstance, audit_seed: int, accept: list[str], reason: str) -> str:
-    parts = {"feeds": feed_versions(instance), "code": code_fingerprint(), "audit_seed": audit_seed,
+def inputs_fingerprint(instance: dg.DagsterInstance, audit_seed: int, accept: list[str], reason: str,
+                       versions: dict[str, str] | None = None) -> str:
+    """`versions`: feed_versions(instance) when the caller has just read them."""
+    versions = feed_versions(instance) if versions is None else versions
+    parts = {"feeds": versions, "code": code_fingerprint(), "audit_seed": audit_seed,
              "accept": sorted(accept), "reason": reason if accept else ""}
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
@@ -117,13 +120,12 @@ def publication_is_current(instance: dg.DagsterInstance, fingerprint: str, publi
     return last
 
 
-def deliveries_unchanged(instance: dg.DagsterInstance, feeds_root: Path, years: list[int]) -> bool:
-    """Every file delivered for these years has the data version of its feed-year's latest
-    materialization (an optional feed not delivered: "absent"), so ingesting would load nothing."""
+def deliveries_unchanged(recorded: dict[str, str], feeds_root: Path, years: list[int]) -> bool:
+    """Every file delivered for these years has the data version `recorded` (feed_versions) for
+    its feed-year (an optional feed not delivered: "absent"), so ingesting would load nothing."""
     from orchestration.feeds.contract import FEEDS
     from orchestration.feeds.loader import DeliveryRefused, find_deliveries
 
-    recorded = feed_versions(instance)
     for year in years:
         try:
             files = find_deliveries(feeds_root, year)
@@ -141,6 +143,8 @@ def deliveries_unchanged(instance: dg.DagsterInstance, feeds_root: Path, years: 
 def current_publication(instance: dg.DagsterInstance, feeds_root: Path, years: list[int], audit_seed: int,
                         accept: list[str], reason: str, published: Path) -> Publication | None:
     """The last publication if a whole run now would recompute it from the same inputs."""
-    if not deliveries_unchanged(instance, feeds_root, years):
+    versions = feed_versions(instance)   # one read of the event log (0.13 s at county scale)
+    if not deliveries_unchanged(versions, feeds_root, years):
         return None
-    return publication_is_current(instance, inputs_fingerprint(instance, audit_seed, accept, reason), published)
+    return publication_is_current(instance, inputs_fingerprint(instance, audit_seed, accept, reason, versions),
+                                  published)
