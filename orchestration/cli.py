@@ -287,7 +287,7 @@ def _ingest_and_evaluate(args: argparse.Namespace, instance, feeds_root: Path, y
     """The Dagster jobs of a run (or of its --only step): (ingest failures, failures, published)."""
     import dagster as dg
 
-    from orchestration import definitions, run_inputs, settings
+    from orchestration import definitions, fingerprints, run_inputs, settings
     from orchestration.feeds.loader import MissingRequiredFeeds, preflight
     from orchestration.progress import say
 
@@ -338,7 +338,7 @@ def _ingest_and_evaluate(args: argparse.Namespace, instance, feeds_root: Path, y
     if only != "ingest":
         accept = list(args.accept_gate or [])
         fingerprint = run_inputs.inputs_fingerprint(instance, args.audit_seed, accept, args.reason or "")
-        seeds = run_inputs.seeds_fingerprint()
+        seeds = fingerprints.seeds_fingerprint()
         last = run_inputs.last_publication(instance)
         skipped = None
         if only is None and not new_deliveries and not ingest_failures and not args.feed:
@@ -373,7 +373,7 @@ def _ingest_and_evaluate(args: argparse.Namespace, instance, feeds_root: Path, y
             publish_config = {"inputs_fingerprint": fingerprint if only is None else "",
                               "seeds_fingerprint": seeds if only is None else ""}
             if only is None:
-                publish_config |= {"code_fingerprint": run_inputs.code_fingerprint(),
+                publish_config |= {"code_fingerprint": fingerprints.code_fingerprint(),
                                    "feed_versions": run_inputs.feed_versions(instance)}
             ops = {GATES_OP: {"config": {"accept": accept, "reason": args.reason or ""}},
                    PUBLISH_OP: {"config": publish_config}}
@@ -433,28 +433,49 @@ def _run_locked(args: argparse.Namespace) -> int:
     home = ensure_dagster_home()
     settings.warehouse_path().parent.mkdir(parents=True, exist_ok=True)
 
-    import dagster as dg
+    from orchestration import unchanged_run
 
-    from orchestration import run_inputs
-
-    instance = dg.DagsterInstance.get()
-    _recover(instance)
     accept = list(args.accept_gate or [])
-    skipped = None
-    if only is None and not args.feed:
-        # Before the definitions are even loaded (dagster-dbt's 566 nodes take seconds): compare
-        # the delivered files and the code with what the last publication was computed from.
-        skipped = run_inputs.current_publication(instance, feeds_root, years, args.audit_seed, accept,
-                                                 args.reason or "", settings.published_path())
+    whole = only is None and not args.feed
+    digests = unchanged_run.FileDigests(home)
+    delivered = unchanged_run.deliveries(feeds_root, years, digests) if whole else None
+    inputs = unchanged_run.inputs(feeds_root, years, delivered, digests, args.audit_seed, accept, args.reason or "")
+    # Dagster's own answer of an earlier run, when its storage and these inputs are as they were then
+    # (orchestration/unchanged_run.py): a re-run without importing Dagster
+    skipped = unchanged_run.recorded_run(home, unchanged_run.key(home, inputs))
+    shortcut = skipped is not None
+    if skipped is None:
+        import dagster as dg
+
+        from orchestration import run_inputs
+
+        instance = dg.DagsterInstance.get()
+        _recover(instance)
+        if whole:
+            # Before the definitions are even loaded (dagster-dbt's 566 nodes take seconds): compare
+            # the delivered files and the code with what the last publication was computed from.
+            current = run_inputs.current_publication(instance, delivered, args.audit_seed, accept,
+                                                     args.reason or "", settings.published_path())
+            if current is not None:
+                skipped = current.run_id
+                unchanged_run.record(home, unchanged_run.key(home, inputs), skipped)
     ingest_failures: list[tuple[int, str]] = []
     failures: list[str] = []
     published = False
     if skipped is not None:
-        say(f"nothing changed since the publication of run {skipped.run_id[:8]} (same deliveries, code, "
-            f"policy and audit seed): no ingestion, dbt build, audit or publication; "
-            f"{settings.published_path()} is unchanged")
+        say(f"nothing changed since the publication of run {skipped[:8]} (same deliveries, code, "
+            f"policy and audit seed{unchanged_run.SHORTCUT_WORDS if shortcut else ''}): no ingestion, dbt build, "
+            f"audit or publication; {settings.published_path()} is unchanged")
     else:
         ingest_failures, failures, published = _ingest_and_evaluate(args, instance, feeds_root, years)
+        if whole and published and not failures and not ingest_failures:
+            # the next run's shortcut: Dagster's answer now, on the storage this run leaves
+            current = run_inputs.current_publication(instance, delivered, args.audit_seed, accept,
+                                                     args.reason or "", settings.published_path())
+            if current is not None:   # (the inputs again: the published file is the new one)
+                inputs = unchanged_run.inputs(feeds_root, years, delivered, digests, args.audit_seed, accept,
+                                              args.reason or "")
+                unchanged_run.record(home, unchanged_run.key(home, inputs), current.run_id)
     from orchestration.warehouse_guard import GUARD
 
     GUARD.release()   # the run's writing is over: status below reads the file like anyone else

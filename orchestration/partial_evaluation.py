@@ -29,7 +29,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from orchestration import run_inputs
+from orchestration import fingerprints, run_inputs
 
 INGEST_JOB = "ingest_feeds"   # the only job that leaves the evaluated warehouse as it was
 # Models that read something dbt's lineage does not show are rebuilt on every evaluation: the
@@ -154,7 +154,7 @@ def plan(instance: dg.DagsterInstance, defs: dg.Definitions, loaded: set[tuple[i
         return _whole("no earlier publication")
     if not last.code_fingerprint or last.feed_versions is None:
         return _whole(f"the publication of run {last.run_id[:8]} did not record its feed versions")
-    if last.code_fingerprint != run_inputs.code_fingerprint():
+    if last.code_fingerprint != fingerprints.code_fingerprint():
         return _whole("the code (dbt project, seeds or Python) changed since the last publication")
     later = _runs_since(instance, last.run_id)
     if later:

@@ -21,34 +21,9 @@ from pathlib import Path
 
 import dagster as dg
 
-from orchestration import settings
+from orchestration.fingerprints import code_fingerprint, file_sha256
 
 PUBLISH_KEY = dg.AssetKey(["publish"])
-_CODE_DIRS = ("orchestration", "expectations")
-
-
-def _hash_files(files: list[Path]) -> str:
-    h = hashlib.sha256()
-    for f in sorted(files):
-        h.update(str(f.relative_to(settings.REPO_ROOT)).encode())
-        h.update(f.read_bytes())
-    return h.hexdigest()
-
-
-def seeds_fingerprint() -> str:
-    return _hash_files([p for p in settings.SEEDS_DIR.rglob("*") if p.is_file()])
-
-
-def code_fingerprint() -> str:
-    """dbt project, seeds and the Python/GX code of audit and publication (caches excluded)."""
-    from orchestration.cli import _dbt_sources_fingerprint
-
-    files = []
-    for d in _CODE_DIRS:
-        files += [p for p in (settings.REPO_ROOT / d).rglob("*")
-                  if p.is_file() and "__pycache__" not in p.parts and p.suffix not in (".pyc",)
-                  and "uncommitted" not in p.parts]
-    return hashlib.sha256((_dbt_sources_fingerprint() + _hash_files(files)).encode()).hexdigest()
 
 
 def feed_versions(instance: dg.DagsterInstance) -> dict[str, str]:
@@ -74,14 +49,6 @@ def inputs_fingerprint(instance: dg.DagsterInstance, audit_seed: int, accept: li
     parts = {"feeds": versions, "code": code_fingerprint(), "audit_seed": audit_seed,
              "accept": sorted(accept), "reason": reason if accept else ""}
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
-
-
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 @dataclass
@@ -120,31 +87,26 @@ def publication_is_current(instance: dg.DagsterInstance, fingerprint: str, publi
     return last
 
 
-def deliveries_unchanged(recorded: dict[str, str], feeds_root: Path, years: list[int]) -> bool:
-    """Every file delivered for these years has the data version `recorded` (feed_versions) for
-    its feed-year (an optional feed not delivered: "absent"), so ingesting would load nothing."""
+def deliveries_unchanged(recorded: dict[str, str], delivered: dict[str, str] | None) -> bool:
+    """Every file delivered (unchanged_run.deliveries: '<year>/<feed>' -> sha256 or "absent") has
+    the data version `recorded` (feed_versions) for its feed-year, so ingesting would load nothing."""
     from orchestration.feeds.contract import FEEDS
-    from orchestration.feeds.loader import DeliveryRefused, find_deliveries
 
-    for year in years:
-        try:
-            files = find_deliveries(feeds_root, year)
-        except DeliveryRefused:
+    if delivered is None:
+        return False
+    for feed_year, sha in delivered.items():
+        if sha == "absent" and next(f for f in FEEDS if feed_year.endswith(f"/{f.name}")).required:
             return False
-        for feed in FEEDS:
-            path = files.get(feed.name)
-            if path is None and feed.required:
-                return False
-            if recorded.get(f"{year}/{feed.name}") != (file_sha256(path) if path else "absent"):
-                return False
+        if recorded.get(feed_year) != sha:
+            return False
     return True
 
 
-def current_publication(instance: dg.DagsterInstance, feeds_root: Path, years: list[int], audit_seed: int,
+def current_publication(instance: dg.DagsterInstance, delivered: dict[str, str] | None, audit_seed: int,
                         accept: list[str], reason: str, published: Path) -> Publication | None:
     """The last publication if a whole run now would recompute it from the same inputs."""
     versions = feed_versions(instance)   # one read of the event log (0.13 s at county scale)
-    if not deliveries_unchanged(versions, feeds_root, years):
+    if not deliveries_unchanged(versions, delivered):
         return None
     return publication_is_current(instance, inputs_fingerprint(instance, audit_seed, accept, reason, versions),
                                   published)

@@ -25,6 +25,7 @@ MUJUN = str(Path(sys.executable).parent / "mujun")
 EVALUATION = dg.AssetKey(["marts", "subject_evaluation"])
 AUDIT_SAMPLE = dg.AssetKey(["audit", "sample"])
 PUBLISH = dg.AssetKey(["publish"])
+SHORTCUT = "Dagster's records as the last run left them"   # orchestration/unchanged_run.SHORTCUT_WORDS
 
 
 def _sha(path: Path) -> str:
@@ -73,6 +74,7 @@ def test_rerun_with_nothing_changed_skips_evaluation_and_keeps_the_published_fil
     out = proc.stdout
     assert proc.returncode == 0, out[-3000:] + proc.stderr[-3000:]
     assert "nothing changed since the publication" in out
+    assert SHORTCUT not in out           # a copied data dir: the note of another path does not hold
     assert "dbt build:" not in out and "audit: seed" not in out and "publish:" not in out
     assert (materializations(data, EVALUATION), materializations(data, AUDIT_SAMPLE),
             materializations(data, PUBLISH)) == built
@@ -82,6 +84,28 @@ def test_rerun_with_nothing_changed_skips_evaluation_and_keeps_the_published_fil
     assert log.parent == data / "logs" and "nothing changed since the publication" in log.read_text()
     first = sorted((data / "logs").glob("run-*.log"))[0].read_text()
     assert "Dagster event log: ingest 2021" in first and "OK created sql table model marts.subject_evaluation" in first
+
+
+def test_the_next_rerun_skips_dagster_until_its_records_change(data):
+    """The rerun above left a note of Dagster's answer (orchestration/unchanged_run.py): the next
+    one gives it without reading Dagster again, until a record changes in Dagster's storage; here a
+    materialization of tax_payments 2021 with another data version, reported as from outside mujun,
+    makes the run ask Dagster, which sends it back to ingestion."""
+    published = data / "published" / "mujun.duckdb"
+    sha = _sha(published)
+    fast = mujun(data)
+    assert fast.returncode == 0, fast.stdout[-3000:] + fast.stderr[-3000:]
+    assert "nothing changed since the publication" in fast.stdout and SHORTCUT in fast.stdout
+    assert _sha(published) == sha
+    with dg.DagsterInstance.from_config(str(data / "dagster_home")) as instance:
+        instance.report_runless_asset_event(dg.AssetMaterialization(
+            asset_key=["raw", "tax_payments"], partition="2021", tags={"dagster/data_version": "another-file"}))
+    asked = mujun(data)
+    assert asked.returncode == 0, asked.stdout[-3000:] + asked.stderr[-3000:]
+    assert SHORTCUT not in asked.stdout
+    assert "ingest 2021" in asked.stdout                      # Dagster's record said: not this file
+    assert "nothing changed since the publication" in asked.stdout   # the same file again: unchanged
+    assert _sha(published) == sha
 
 
 def test_a_published_file_changed_since_is_not_taken_as_current(data, tmp_path):

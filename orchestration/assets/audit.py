@@ -32,7 +32,7 @@ from orchestration.feeds.contract import REQUIRED_FEEDS
 from orchestration.progress import say
 from orchestration.publish import PUBLIC_SCHEMAS, PublicationBlocked, publish
 from orchestration.resources import FeedsResource, RunSettings
-from orchestration.run_inputs import file_sha256
+from orchestration.fingerprints import file_sha256
 
 
 def _dbt_key(name: str, schema: str) -> "dg.AssetKey | None":
