@@ -436,29 +436,21 @@ def _run_locked(args: argparse.Namespace) -> int:
     from orchestration import unchanged_run
 
     accept = list(args.accept_gate or [])
-    whole = only is None and not args.feed
-    digests = unchanged_run.FileDigests(home)
-    delivered = unchanged_run.deliveries(feeds_root, years, digests) if whole else None
-    inputs = unchanged_run.inputs(feeds_root, years, delivered, digests, args.audit_seed, accept, args.reason or "")
-    # Dagster's own answer of an earlier run, when its storage and these inputs are as they were then
-    # (orchestration/unchanged_run.py): a re-run without importing Dagster
-    skipped = unchanged_run.recorded_run(home, unchanged_run.key(home, inputs))
+    # A whole run asks first whether the last publication is current. Dagster's records answer
+    # (run_inputs); an earlier run's answer on the same storage state and inputs is reused without
+    # importing Dagster (orchestration/unchanged_run.py).
+    question = (unchanged_run.RunQuestion(home, feeds_root, years, args.audit_seed, accept, args.reason or "")
+                if only is None and not args.feed else None)
+    skipped = question.recorded_answer() if question else None
     shortcut = skipped is not None
     if skipped is None:
         import dagster as dg
 
-        from orchestration import run_inputs
-
         instance = dg.DagsterInstance.get()
         _recover(instance)
-        if whole:
-            # Before the definitions are even loaded (dagster-dbt's 566 nodes take seconds): compare
-            # the delivered files and the code with what the last publication was computed from.
-            current = run_inputs.current_publication(instance, delivered, args.audit_seed, accept,
-                                                     args.reason or "", settings.published_path())
-            if current is not None:
-                skipped = current.run_id
-                unchanged_run.record(home, unchanged_run.key(home, inputs), skipped)
+        if question:
+            # Before the definitions are even loaded (dagster-dbt's 566 nodes take seconds)
+            skipped = question.ask_dagster(instance)
     ingest_failures: list[tuple[int, str]] = []
     failures: list[str] = []
     published = False
@@ -468,14 +460,8 @@ def _run_locked(args: argparse.Namespace) -> int:
             f"audit or publication; {settings.published_path()} is unchanged")
     else:
         ingest_failures, failures, published = _ingest_and_evaluate(args, instance, feeds_root, years)
-        if whole and published and not failures and not ingest_failures:
-            # the next run's shortcut: Dagster's answer now, on the storage this run leaves
-            current = run_inputs.current_publication(instance, delivered, args.audit_seed, accept,
-                                                     args.reason or "", settings.published_path())
-            if current is not None:   # (the inputs again: the published file is the new one)
-                inputs = unchanged_run.inputs(feeds_root, years, delivered, digests, args.audit_seed, accept,
-                                              args.reason or "")
-                unchanged_run.record(home, unchanged_run.key(home, inputs), current.run_id)
+        if question and published and not failures and not ingest_failures:
+            question.ask_dagster(instance)   # leaves the next run's note, on the storage this run leaves
     from orchestration.warehouse_guard import GUARD
 
     GUARD.release()   # the run's writing is over: status below reads the file like anyone else

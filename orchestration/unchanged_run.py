@@ -24,6 +24,7 @@ import hashlib
 import json
 import os
 import sqlite3
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from orchestration import settings
@@ -114,40 +115,62 @@ def deliveries(feeds_root: Path, years: list[int], digests: FileDigests) -> dict
     return out
 
 
-def inputs(feeds_root: Path, years: list[int], delivered: dict[str, str] | None, digests: FileDigests,
-           audit_seed: int, accept: list[str], reason: str) -> str | None:
-    """Digest of the run's inputs (None: no shortcut possible). `delivered`: deliveries(), read once
-    per run (at province scale the files' sha256 read 2.7 GB)."""
-    published = settings.published_path()
-    if delivered is None or not published.is_file():
-        return None
-    parts = {"code": code_fingerprint(), "deliveries": delivered, "years": sorted(years),
-             "audit_seed": audit_seed, "accept": sorted(accept), "reason": reason if accept else "",
-             "published": digests.sha256(published),
-             "paths": [str(p) for p in (settings.data_dir().resolve(), settings.warehouse_path(), published,
-                                        Path(feeds_root).resolve())]}
-    digests.save()
-    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+@dataclass
+class RunQuestion:
+    """What a whole run asks: is the last publication current for these deliveries and parameters?"""
+    home: Path                      # DAGSTER_HOME: the storage read, where the note and digests live
+    feeds_root: Path
+    years: list[int]
+    audit_seed: int
+    accept: list[str]
+    reason: str
+    digests: FileDigests = field(init=False)
+    delivered: dict[str, str] | None = field(init=False)   # deliveries(), read once per run
 
+    def __post_init__(self):
+        self.digests = FileDigests(self.home)
+        self.delivered = deliveries(self.feeds_root, self.years, self.digests)
 
-def key(home: Path, run_inputs: str | None) -> str | None:
-    """The run's inputs together with the present state of Dagster's storage (None: no shortcut)."""
-    state = _storage_state(home) if run_inputs else None
-    return hashlib.sha256(json.dumps([run_inputs, state]).encode()).hexdigest() if state else None
+    def _inputs(self) -> str | None:
+        """Digest of the run's inputs as they are now (None: no shortcut possible)."""
+        published = settings.published_path()
+        if self.delivered is None or not published.is_file():
+            return None
+        parts = {"code": code_fingerprint(), "deliveries": self.delivered, "years": sorted(self.years),
+                 "audit_seed": self.audit_seed, "accept": sorted(self.accept),
+                 "reason": self.reason if self.accept else "", "published": self.digests.sha256(published),
+                 "paths": [str(p) for p in (settings.data_dir().resolve(), settings.warehouse_path(), published,
+                                            Path(self.feeds_root).resolve())]}
+        self.digests.save()
+        return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
+    def _key(self) -> str | None:
+        """The inputs together with the present state of Dagster's storage (None: no shortcut)."""
+        inputs = self._inputs()
+        state = _storage_state(self.home) if inputs else None
+        return hashlib.sha256(json.dumps([inputs, state]).encode()).hexdigest() if state else None
 
-def recorded_run(home: Path, run_key: str | None) -> str | None:
-    """The run id of the publication found current on exactly this key by an earlier run."""
-    if run_key is None:
-        return None
-    try:
-        note = json.loads((home / NOTE_NAME).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return note.get("run_id") if isinstance(note, dict) and note.get("key") == run_key else None
+    def recorded_answer(self) -> str | None:
+        """The run id of the publication an earlier run found current on exactly this key."""
+        run_key = self._key()
+        if run_key is None:
+            return None
+        try:
+            note = json.loads((self.home / NOTE_NAME).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        return note.get("run_id") if isinstance(note, dict) and note.get("key") == run_key else None
 
+    def ask_dagster(self, instance) -> str | None:
+        """Dagster's answer (run_inputs.current_publication): the current publication's run id, or
+        None; when current, the note for the next run, on the storage and files as they are now."""
+        from orchestration import run_inputs
 
-def record(home: Path, run_key: str | None, run_id: str) -> None:
-    """Leave the note for the next run."""
-    if run_key is not None:
-        _write_atomically(home / NOTE_NAME, json.dumps({"key": run_key, "run_id": run_id}))
+        current = run_inputs.current_publication(instance, self.delivered, self.audit_seed, self.accept,
+                                                 self.reason, settings.published_path())
+        if current is None:
+            return None
+        run_key = self._key()
+        if run_key is not None:
+            _write_atomically(self.home / NOTE_NAME, json.dumps({"key": run_key, "run_id": current.run_id}))
+        return current.run_id
