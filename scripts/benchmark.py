@@ -35,6 +35,7 @@ import json
 import os
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -287,6 +288,9 @@ def main() -> int:
     p.add_argument("--keep", help="work folder to keep (default: a temp folder, deleted)")
     p.add_argument("--out", default=str(REPO / "data"), help="where benchmark.md is appended")
     p.add_argument("--no-floors", action="store_true", help="measure the steps only")
+    p.add_argument("--repeat", type=int, default=1, metavar="N",
+                   help="measure each step that has a floor N times, alternating with its floor, and "
+                        "report the medians (the machine's noise moves one run by 10-20 %%)")
     p.add_argument("--child", nargs=4, metavar=("STEP", "DIR", "SCALE", "YEARS"), help=argparse.SUPPRESS)
     a = p.parse_args()
     if a.child:
@@ -299,21 +303,29 @@ def main() -> int:
         work = Path(a.keep) / scale if a.keep else Path(tempfile.mkdtemp(prefix=f"mujun-bench-{scale}-"))
         work.mkdir(parents=True, exist_ok=True)
         for step in a.steps.split(","):
-            info = _measure(step, work, scale, a.years)
-            if info is None:
+            floored = step in FLOORS and not a.no_floors
+            runs = []   # (step, floor, extra floor) measured alternately, a.repeat times
+            for _ in range(a.repeat if floored else 1):
+                info = _measure(step, work, scale, a.years)
+                if info is None:
+                    break
+                floor = extra = None
+                if floored:
+                    if step == "evaluate":   # the floor works on its own copy of the warehouse
+                        (work / "floor").mkdir(exist_ok=True)
+                        shutil.copyfile(work / "warehouse.duckdb", work / "floor" / "warehouse.duckdb")
+                    floor = _measure(FLOORS[step], work, scale, a.years)
+                    shutil.rmtree(work / "floor", ignore_errors=True)
+                    if step in EXTRA_FLOORS:
+                        extra = _measure(EXTRA_FLOORS[step][0], work, scale, a.years)
+                runs.append((info, floor, extra))
+            if not runs or len(runs) < (a.repeat if floored else 1):
                 results.append((scale, step, None, None))
                 break
-            floor = None
-            if step in FLOORS and not a.no_floors:
-                if step == "evaluate":   # the floor works on its own copy of the warehouse
-                    (work / "floor").mkdir(exist_ok=True)
-                    shutil.copyfile(work / "warehouse.duckdb", work / "floor" / "warehouse.duckdb")
-                floor = _measure(FLOORS[step], work, scale, a.years)
-                shutil.rmtree(work / "floor", ignore_errors=True)
+            info, floor, extra = (_median([r[k] for r in runs]) for k in range(3))
             results.append((scale, step, info, floor))
-            if step in EXTRA_FLOORS and not a.no_floors:
-                name, label = EXTRA_FLOORS[step]
-                results.append((scale, label, info, _measure(name, work, scale, a.years)))
+            if step in EXTRA_FLOORS and floored:
+                results.append((scale, EXTRA_FLOORS[step][1], info, extra))
         if not a.keep:
             shutil.rmtree(work, ignore_errors=True)
 
@@ -324,6 +336,26 @@ def main() -> int:
     with open(out / "benchmark.md", "a") as fh:
         fh.write(text + "\n\n")
     return 0 if all(r[2] is not None for r in results) else 1
+
+
+def _median(infos: list[dict | None]) -> dict | None:
+    """The median of repeated measurements (each of CPU-s, wall and peak RSS on its own), noting
+    every run's CPU-s: on a shared machine one run can be 20 % off, and alternating a step with its
+    floor several times gives a ratio that one noisy minute does not decide."""
+    if not infos or any(i is None for i in infos):
+        return None
+    if len(infos) == 1:
+        return infos[0]
+    out = {k: statistics.median(i[k] for i in infos) for k in ("cpu", "seconds", "peak_mb")}
+    steal = max(i.get("steal_percent", 0.0) for i in infos)
+    note = infos[0].get("note", "").split("; ")
+    note = [n for n in note if "stolen by the hypervisor" not in n]
+    cpus = ", ".join(f"{i['cpu']:.1f}" for i in infos)
+    note.append(f"median of {len(infos)} alternating runs (CPU-s {cpus})")
+    if steal >= 1.0:
+        note.append(f"up to {steal:.0f} % of the machine's CPU time stolen by the hypervisor")
+    out["note"] = "; ".join(n for n in note if n)
+    return out
 
 
 def _cpu_ticks() -> tuple[int, int] | None:
