@@ -137,21 +137,29 @@ def _feed_files(d: Path, years: list[int]) -> list[Path]:
     return [p for y in years for _, p in sorted(scan_year(d / "feeds", y).files.items())]
 
 
-def floor_ingest(d: Path, scale: str, years: list[int]) -> dict:
-    """The bulk-load floor: every delivered CSV into its own table, typed by DuckDB's sniffer."""
+def _bulk_load(d: Path, years: list[int], db_name: str, create_sql) -> int:
+    """Every delivered CSV into its own table of a throwaway database (``create_sql(table, path)``);
+    returns the rows loaded."""
     import duckdb
 
-    db = d / "floor-ingest.duckdb"
+    db = d / db_name
     db.unlink(missing_ok=True)
     con = duckdb.connect(str(db))
     rows = 0
     for i, p in enumerate(_feed_files(d, years)):
         if p.suffix.lower() != ".csv":
             continue   # the floor of an .xlsx would be openpyxl's; synthetic feeds are CSV
-        con.execute(f"create table t{i} as select * from read_csv('{p}', header = true, store_rejects = true)")
+        con.execute(create_sql(f"t{i}", p))
         rows += con.execute(f"select count(*) from t{i}").fetchone()[0]
     con.close()
     db.unlink(missing_ok=True)
+    return rows
+
+
+def floor_ingest(d: Path, scale: str, years: list[int]) -> dict:
+    """The bulk-load floor: every delivered CSV into its own table, typed by DuckDB's sniffer."""
+    rows = _bulk_load(d, years, "floor-ingest.duckdb", lambda t, p: (
+        f"create table {t} as select * from read_csv('{p}', header = true, store_rejects = true)"))
     return {"note": f"{rows:,} rows read"}
 
 
@@ -161,33 +169,24 @@ def floor_ingest_typed(d: Path, scale: str, years: list[int]) -> dict:
     and booleans parsed by read_csv, a month cast from its text), nothing checked, no bookkeeping
     columns. The sniffed floor (floor_ingest) stores a record id of digits as BIGINT, cheaper to
     write than the text the contract (and a leading zero) needs."""
-    import duckdb
-
     from orchestration.feeds import contract as K
     from orchestration.feeds.reader import read_header
     from orchestration.feeds.validate import map_headers
 
-    db = d / "floor-ingest-typed.duckdb"
-    db.unlink(missing_ok=True)
-    con = duckdb.connect(str(db))
-    rows = 0
-    for i, p in enumerate(_feed_files(d, years)):
-        if p.suffix.lower() != ".csv":
-            continue
+    read_as = {K.DATE: "DATE", K.DECIMAL: "DOUBLE", K.INTEGER: "BIGINT", K.BOOL: "BOOLEAN"}
+
+    def create_sql(t: str, p: Path) -> str:
         feed = K.feed(p.stem.lower())
         header = read_header(p, "utf-8")
-        source = map_headers(feed, header).source
-        kind_at = {idx: feed.columns[[c.name for c in feed.columns].index(name)].kind
-                   for name, idx in source.items()}
-        read_as = {K.DATE: "DATE", K.DECIMAL: "DOUBLE", K.INTEGER: "BIGINT", K.BOOL: "BOOLEAN"}
+        kinds = {c.name: c.kind for c in feed.columns}
+        kind_at = {idx: kinds[name] for name, idx in map_headers(feed, header).source.items()}
         cols = ", ".join(f"'c{j}': '{read_as.get(kind_at.get(j), 'VARCHAR')}'" for j in range(len(header)))
         sel = ", ".join(f"strptime(c{j}, '%Y-%m')::date as c{j}" if kind_at.get(j) == K.MONTH else f"c{j}"
                         for j in range(len(header)))
-        con.execute(f"""create table t{i} as select {sel} from read_csv('{p}', header = true, auto_detect = false,
-            columns = {{{cols}}}, dateformat = '%Y-%m-%d', store_rejects = true)""")
-        rows += con.execute(f"select count(*) from t{i}").fetchone()[0]
-    con.close()
-    db.unlink(missing_ok=True)
+        return f"""create table {t} as select {sel} from read_csv('{p}', header = true, auto_detect = false,
+            columns = {{{cols}}}, dateformat = '%Y-%m-%d', store_rejects = true)"""
+
+    rows = _bulk_load(d, years, "floor-ingest-typed.duckdb", create_sql)
     return {"note": f"{rows:,} rows read at the contract's types"}
 
 
