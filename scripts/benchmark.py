@@ -322,6 +322,11 @@ def main() -> int:
                 results.append((scale, step, None, None))
                 break
             info, floor, extra = (_median([r[k] for r in runs]) for k in range(3))
+            for k, median in ((1, floor), (2, extra)):
+                if median and len(runs) > 1:   # the ratio of each alternating pair, beside the medians'
+                    pairs = sorted(r[0]["cpu"] / r[k]["cpu"] for r in runs if r[k]["cpu"] > 0)
+                    median["note"] += (f"; CPU ratio of each pair {', '.join(f'{x:.2f}x' for x in pairs)} "
+                                       f"(median {statistics.median(pairs):.2f}x)")
             results.append((scale, step, info, floor))
             if step in EXTRA_FLOORS and floored:
                 results.append((scale, EXTRA_FLOORS[step][1], info, extra))

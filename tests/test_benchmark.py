@@ -43,3 +43,8 @@ def test_both_ingest_floors_load_every_delivered_row_and_repeats_report_medians(
     runs = [float(x) for x in re.search(r"median of 2 alternating runs \(CPU-s ([\d.]+), ([\d.]+)\)",
                                         sniffed[5]).groups()]
     assert abs(float(sniffed[2].split(" / ")[0]) - sum(runs) / 2) <= 0.1
+    floor_runs = [float(x) for x in re.search(r"floor: .*?median of 2 alternating runs \(CPU-s ([\d.]+), "
+                                              r"([\d.]+)\)", sniffed[5]).groups()]
+    pairs = re.search(r"CPU ratio of each pair ([\d.]+)x, ([\d.]+)x", sniffed[5]).groups()
+    # each pair's ratio is that run over its own floor run (sorted), not a ratio of the medians
+    assert len(pairs) == 2 and all(float(x) > 1 for x in pairs) and max(floor_runs) > 0
