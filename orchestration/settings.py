@@ -84,9 +84,6 @@ def export_env() -> None:
     os.environ["MUJUN_DBT_TEMP_DIR"] = str(duckdb_temp_dir() / "dbt")
     os.environ["MUJUN_DBT_MEMORY_LIMIT"] = dbt_memory_limit()
     os.environ.setdefault("DBT_PROFILES_DIR", str(DBT_PROFILES_DIR))
-    # dbt's own file log (dbt.log in the target folder) at its default debug level writes every
-    # query twice over: ~10 % of a county build's CPU. The node log is in the run log, the SQL in
-    # target/compiled and target/run; DBT_LOG_LEVEL_FILE=debug brings the file back.
-    os.environ.setdefault("DBT_LOG_LEVEL_FILE", "none")
+    # (dbt's debug file log is switched off where every dbt command starts: orchestration.dbt_command)
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("TQDM_DISABLE", "1")
