@@ -318,15 +318,11 @@ def main() -> int:
                     if step in EXTRA_FLOORS:
                         extra = _measure(EXTRA_FLOORS[step][0], work, scale, a.years)
                 runs.append((info, floor, extra))
-            if not runs or len(runs) < (a.repeat if floored else 1):
+            if len(runs) < (a.repeat if floored else 1):
                 results.append((scale, step, None, None))
                 break
-            info, floor, extra = (_median([r[k] for r in runs]) for k in range(3))
-            for k, median in ((1, floor), (2, extra)):
-                if median and len(runs) > 1:   # the ratio of each alternating pair, beside the medians'
-                    pairs = sorted(r[0]["cpu"] / r[k]["cpu"] for r in runs if r[k]["cpu"] > 0)
-                    median["note"] += (f"; CPU ratio of each pair {', '.join(f'{x:.2f}x' for x in pairs)} "
-                                       f"(median {statistics.median(pairs):.2f}x)")
+            info = _median([r[0] for r in runs])
+            floor, extra = (_median([r[k] for r in runs], against=[r[0] for r in runs]) for k in (1, 2))
             results.append((scale, step, info, floor))
             if step in EXTRA_FLOORS and floored:
                 results.append((scale, EXTRA_FLOORS[step][1], info, extra))
@@ -342,10 +338,11 @@ def main() -> int:
     return 0 if all(r[2] is not None for r in results) else 1
 
 
-def _median(infos: list[dict | None]) -> dict | None:
+def _median(infos: list[dict | None], against: list[dict] | None = None) -> dict | None:
     """The median of repeated measurements (each of CPU-s, wall and peak RSS on its own), noting
     every run's CPU-s: on a shared machine one run can be 20 % off, and alternating a step with its
-    floor several times gives a ratio that one noisy minute does not decide."""
+    floor several times gives a ratio that one noisy minute does not decide. For a floor, ``against``
+    are the step's runs it alternated with: each pair's CPU ratio is noted too."""
     if not infos or any(i is None for i in infos):
         return None
     if len(infos) == 1:
@@ -358,6 +355,10 @@ def _median(infos: list[dict | None]) -> dict | None:
     note.append(f"median of {len(infos)} alternating runs (CPU-s {cpus})")
     if steal >= 1.0:
         note.append(f"up to {steal:.0f} % of the machine's CPU time stolen by the hypervisor")
+    if against:
+        pairs = sorted(s["cpu"] / f["cpu"] for s, f in zip(against, infos) if f["cpu"] > 0)
+        note.append(f"CPU ratio of each pair {', '.join(f'{x:.2f}x' for x in pairs)} "
+                    f"(median {statistics.median(pairs):.2f}x)")
     out["note"] = "; ".join(n for n in note if n)
     return out
 
