@@ -391,39 +391,16 @@ def rewrite_csv(src: Path, dst: Path, encoding: str, n_cols: int, fill_blank_lin
 @dataclass
 class Staged:
     table: str                # SQL subquery over the file: _pos, v0..vN (trimmed, NULL when empty), _cells
-    rejects: str              # temp table: line (1 = header), error_type, csv_line, error_message
+    framing: str              # the same subquery, recording the unframeable records (collect_rejects)
+    rejects: str              # temp table, after collect_rejects: line (1 = header), error_type, csv_line, error_message
     header: list[str]         # header cells as delivered
-    n_rows: int               # framed records (incl. all-empty ones)
-    n_rejects: int            # records that could not be framed
-    n_nonempty: int = 0       # framed records with at least one non-empty cell
+    n_rejects: int = 0        # records that could not be framed (set by collect_rejects)
     all_empty: str = "false"  # SQL: every cell of the row is empty (such rows keep a number, count as nothing)
-    survey: str | None = None  # temp table of what the framing pass also collected (Survey)
-    survey_sets: dict[str, int] = field(default_factory=dict)   # survey set name -> its _gid
-
-    def surveyed(self, name: str) -> str:
-        """SQL subquery ``(select v ...)``: the values the framing pass collected for survey set
-        ``name`` (Survey.distinct: every distinct value, NULL included; Survey.repeated: the values
-        occurring more than once)."""
-        return f"(select {name} as v from {self.survey} where _gid = {self.survey_sets[name]})"
+    _raw_rejects: tuple[str, str] = ("", "")
 
     def raw_cell(self, i: int, alias: str = "s") -> str:
         """SQL of cell ``i`` exactly as delivered (see stage_csv: ``_cells`` or the trimmed value)."""
         return f"coalesce({alias}._cells[{i + 1}], coalesce({alias}.v{i}, ''))"
-
-
-@dataclass
-class Survey:
-    """What the framing pass of stage_csv also collects, so that the file is read once instead of
-    three times (measured on a 1.2 GB tax file: 3.9 CPU-s for the three instead of 9.5).
-
-    SQL over the staged row (trimmed cells ``v0..vN``, and the ``prelude`` columns, a select list
-    evaluated first): ``distinct``: name -> expression whose distinct values are kept (the id
-    columns, checked once per value); ``repeated``: name -> expression whose values occurring more
-    than once are kept (the hash of a typed key; NULL values are not keys). One grouping set each,
-    in one hash aggregate."""
-    distinct: dict[str, str] = field(default_factory=dict)
-    repeated: dict[str, str] = field(default_factory=dict)
-    prelude: str = ""
 
 
 def prepare_csv(info: FileInfo, tmp_dir: Path) -> tuple[Path, list[str]]:
@@ -463,10 +440,12 @@ def _needs_trim_sql(cell: str) -> str:
     return f"(ord({cell}) in ({codes}) or ord({cell}[-1]) in ({codes}))"
 
 
-def stage_csv(con: duckdb.DuckDBPyConnection, csv_path: Path, header: list[str], prefix: str,
-              trim: bool = True, longest_record: int | None = None, survey: Survey | None = None) -> Staged:
-    """Frame the file once (count its records, keep the ones that cannot be framed) and describe its
-    trimmed cells as a subquery that each later pass reads from the file again, in file order.
+def stage_csv(csv_path: Path, header: list[str], prefix: str, trim: bool = True,
+              longest_record: int | None = None) -> Staged:
+    """Describe the file's trimmed cells as subqueries over the file, read again by each pass in
+    file order; nothing is run here. The first pass reads ``framing``, which records the records that
+    cannot be framed; :func:`collect_rejects` then turns them into the ``rejects`` table that later
+    passes (reading ``table``, which skips the same records) use to number the rows.
 
     Not a table: a staged copy of a 1.2 GB tax file outgrew the ingestion memory limit and spilled,
     and every pass read it back (measured: reading the CSV again costs less than writing and reading
@@ -476,9 +455,9 @@ def stage_csv(con: duckdb.DuckDBPyConnection, csv_path: Path, header: list[str],
     delivered cell is ``coalesce(v_i, '')`` (Staged.raw_cell), so the quarantine's raw JSON is exact.
     ``trim=False`` (the file was proven to have no cell to trim, EdgeScan) skips the per-cell test.
     ``longest_record``: the file's longest record in bytes when known, to size DuckDB's CSV buffers
-    (limits.duckdb_csv_sizes). ``survey``: what the same pass also collects (Survey; Staged.surveyed).
+    (limits.duckdb_csv_sizes).
 
-    Every query reading ``table`` must run with ``threads = 1`` (the loader sets it for the whole
+    Every query reading the file must run with ``threads = 1`` (the loader sets it for the whole
     ingestion): ``_pos`` is the row number only when one thread reads the file in order, and DuckDB
     1.5.6 was measured to read a file of several CSV buffers out of order under a memory limit with
     two threads (a row of line 245,766 numbered 904,553), even with preserve_insertion_order.
@@ -486,7 +465,6 @@ def stage_csv(con: duckdb.DuckDBPyConnection, csv_path: Path, header: list[str],
     n = len(header)
     cols = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(n))
     fnn = ", ".join(f"'c{i}'" for i in range(n))
-    rej, scan = f"{prefix}_rej", f"{prefix}_rejscan"
     guards = [_needs_trim_sql(f"c{i}") for i in range(n)]
     if trim:
         trimmed = ", ".join(
@@ -500,12 +478,10 @@ def stage_csv(con: duckdb.DuckDBPyConnection, csv_path: Path, header: list[str],
 
     max_line, buffer = limits.duckdb_csv_sizes(longest_record)
 
-    def source(rejects_table: str, rejects_scan: str, numbered: bool = True) -> str:
-        # the later passes skip the same unframeable records (store_rejects, into a throwaway table:
-        # ignore_errors was seen to drop a good last line after a stray quote). The framing pass
-        # needs no row numbers (measured: the window cost 1 CPU-s of a tax file's 8.8).
-        pos = "(row_number() over ()) - 1" if numbered else "null::bigint"
-        return f"""(select {pos} as _pos, {trimmed}, {kept} as _cells
+    def source(rejects_table: str, rejects_scan: str) -> str:
+        # every pass skips the same unframeable records (store_rejects, into a throwaway table for the
+        # later passes: ignore_errors was seen to drop a good last line after a stray quote)
+        return f"""(select (row_number() over ()) - 1 as _pos, {trimmed}, {kept} as _cells
             from (select *{"".join(f", {g} as g{i}" for i, g in enumerate(guards))}
                   from read_csv({_sql_str(str(csv_path))},
                       header = true, auto_detect = false, columns = {{{cols}}},
@@ -514,39 +490,24 @@ def stage_csv(con: duckdb.DuckDBPyConnection, csv_path: Path, header: list[str],
                       store_rejects = true, rejects_table = '{rejects_table}', rejects_scan = '{rejects_scan}')))"""
 
     all_empty = " and ".join(f"v{i} is null" for i in range(n))
-    survey = survey or Survey()
-    names = [*survey.distinct, *survey.repeated]
-    if len(set(names)) != len(names) or not all(re.fullmatch(r"[a-z_][a-z0-9_]*", x) for x in names):
-        raise ValueError(f"survey set names must be distinct lower-case identifiers: {names}")
-    # grouping(a, b, ...) sets bit (k-1-i) for each column i NOT in the row's grouping set
-    full = (1 << len(names)) - 1
-    sets = {x: full ^ (1 << (len(names) - 1 - i)) for i, x in enumerate(names)}
-    try:
-        if not names:
-            n_rows, n_nonempty = con.execute(
-                f"select count(*), count(*) filter (where not ({all_empty})) from {source(rej, scan, numbered=False)}").fetchall()[0]
-        else:
-            inner = ", ".join([*(f"{e} as {x}" for x, e in {**survey.distinct, **survey.repeated}.items()),
-                               f"({all_empty}) as _empty"])
-            keep_repeated = " and ".join(f"grouping({x}) = 1" for x in survey.repeated) or "true"
-            con.execute(f"""create or replace temp table {prefix}_survey as
-                select grouping({", ".join(names)}) as _gid, {", ".join(names)},
-                       count(*) as _n, count(*) filter (where not _empty) as _n_nonempty
-                from (select {inner} from (select *{", " + survey.prelude if survey.prelude else ""}
-                                           from {source(rej, scan, numbered=False)}))
-                group by grouping sets ((), {", ".join(f"({x})" for x in names)})
-                having {keep_repeated} or count(*) > 1""")
-            n_rows, n_nonempty = con.execute(
-                f"select _n, _n_nonempty from {prefix}_survey where _gid = {full}").fetchone()
-    except duckdb.OutOfMemoryException:
-        raise          # not the file's fault: the loader reports the memory limit
-    except duckdb.Error as e:
-        raise FileProblem(f"cannot be read as CSV: {str(e).splitlines()[0]}") from None
-    con.execute(f"""create or replace temp table {rej}_lines as
+    rej, scan = f"{prefix}_rej", f"{prefix}_rejscan"
+    return Staged(source(f"{prefix}_rejx", f"{prefix}_rejxscan"), source(rej, scan), f"{rej}_lines", header,
+                  all_empty=all_empty, _raw_rejects=(rej, scan))
+
+
+def framing_error(e: duckdb.Error) -> FileProblem:
+    """What a failed first pass over the file says to the department (not a memory problem)."""
+    return FileProblem(f"cannot be read as CSV: {str(e).splitlines()[0]}")
+
+
+def collect_rejects(con: duckdb.DuckDBPyConnection, staged: Staged) -> int:
+    """After the pass that read ``staged.framing``: one row per unframeable record (its first error
+    type, its line, every message) in ``staged.rejects``; returns and sets ``staged.n_rejects``."""
+    rej, scan = staged._raw_rejects
+    con.execute(f"""create or replace temp table {staged.rejects} as
         select line, min(error_type)::varchar as error_type, first(csv_line order by byte_position) as csv_line,
                string_agg(distinct error_message, '; ' order by error_message) as error_message
         from {rej} group by line""")
     con.execute(f"drop table if exists {rej}; drop table if exists {scan}")
-    n_rej = con.execute(f"select count(*) from {rej}_lines").fetchone()[0]
-    return Staged(source(f"{prefix}_rejx", f"{prefix}_rejxscan"), f"{rej}_lines", header, n_rows, n_rej,
-                  n_nonempty, all_empty, f"{prefix}_survey" if names else None, sets)
+    staged.n_rejects = con.execute(f"select count(*) from {staged.rejects}").fetchone()[0]
+    return staged.n_rejects

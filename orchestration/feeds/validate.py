@@ -26,7 +26,7 @@ from orchestration.feeds import contract as K
 from orchestration.feeds.contract import Column, Feed
 from orchestration.feeds.errors import FileProblem
 from orchestration.feeds.idchecks import PERSON_REGEX, USCC_REGEX
-from orchestration.feeds.reader import TRIM_CHARS, Staged, Survey
+from orchestration.feeds.reader import TRIM_CHARS, Staged
 
 # Stable reason codes of quarantine.rejected_rows.reason (documented for analysts and departments).
 REASONS: dict[str, str] = {
@@ -260,10 +260,15 @@ def _town_elsewhere_sql(v: str, county: str) -> str:
     return f"({v}[1:6] <> {county})"
 
 
-def _typed_and_error(col: Column, v: str, refs: References, ids: str, typed: dict[str, str]) -> tuple[str, str]:
-    """(typed expression, error-code expression) for a trimmed, nullable value ``v``."""
+def _typed_and_error(col: Column, v: str, refs: References, ids: str | None,
+                     typed: dict[str, str]) -> tuple[str, str]:
+    """(typed expression, error-code expression) for a trimmed, nullable value ``v``. ``ids``: the
+    table of the delivery's distinct ids and their checks; None in the first pass, which writes the
+    rows before the ids are known (only an empty id is an error there: deferred_checks does the rest)."""
     k = col.kind
     if k in (K.TEXT,):
+        t, bad = v, []
+    elif k in ID_KINDS and ids is None:
         t, bad = v, []
     elif k == K.USCC:
         # A valid id is found among the distinct ids checked once each (uscc_ok implies the shape):
@@ -368,12 +373,11 @@ def detail_texts(feed: Feed, refs: References | None = None) -> list[tuple[str, 
 @dataclass
 class Validated:
     select: str           # SQL subquery: _rid, _row_number, typed columns, _extra, _reason, _fail
-    rows_framed: int      # non-empty framed rows
 
 
-def _typed_columns(feed: Feed, refs: References, ids: str) -> tuple[dict[str, str], list[tuple[str, str]]]:
+def _typed_columns(feed: Feed, refs: References, ids: str | None) -> tuple[dict[str, str], list[tuple[str, str]]]:
     """Typed expression and error expression of every contract column, over its trimmed cell
-    ``v_<column>`` (the one place they are built: the survey and the validation query share them)."""
+    ``v_<column>`` (the one place they are built: both passes of the loader share them)."""
     typed, errs = {}, []
     for c in feed.columns:
         t, e = _typed_and_error(c, qi(f"v_{c.name}"), refs, ids, typed)
@@ -387,48 +391,81 @@ def _cells_as_columns(feed: Feed, hm: HeaderMap, alias: str = "") -> str:
     return ", ".join(f"{alias}v{hm.source[c.name]} as {qi('v_' + c.name)}" for c in feed.columns)
 
 
-def survey_for(feed: Feed, hm: HeaderMap, refs: References, prefix: str) -> Survey:
-    """What the framing pass collects for validation (reader.Survey): the distinct values of the id
-    columns (``ids``) and the hashes of the typed keys occurring more than once (``key_hash``)."""
+@dataclass
+class Deferred:
+    """The checks that need the whole delivery, made on the rows the first pass wrote to raw
+    (loader: every non-empty framed row, those failing a cell check under year = -year)."""
+    ids: str | None       # temp table (v, uscc_ok, person_ok) of the distinct ids; None: no id column
+    dup: str | None       # temp table of the typed keys occurring more than once; None: there are none
+    bad: str | None       # temp table (_rid) of every row the delivery rejects; None: there are none
+    n_bad: int = 0
+
+
+def first_pass_rows(feed: Feed, year: int) -> str:
+    """The rows of the delivery in raw.<feed> after the first pass (loader), rejected or not."""
+    return f"(select * from raw.{feed.name} where year in ({year}, {-year}))"
+
+
+def deferred_checks(con: duckdb.DuckDBPyConnection, feed: Feed, year: int, prefix: str) -> Deferred:
+    """The id checks (once per distinct value: costly per row) and the duplicated keys, over the rows
+    the first pass wrote, and the rows they and the cell checks reject.
+
+    Duplicates are found in two steps: the rows are grouped by a 64-bit hash of the typed key (a
+    fixed-width aggregate, measured ~2x cheaper than grouping the key strings), and only when some
+    hash repeats are the rows whose hash repeats grouped by the key itself, so that a hash collision
+    can never reject a row. A key counts when all its typed columns are present, also on a row that
+    fails a cell check (every row of a duplicated key is rejected)."""
+    rows = first_pass_rows(feed, year)
+    ids = dup = None
+    bad_if = [f"year = {-year}"]
     id_cols = [c for c in feed.columns if c.kind in ID_KINDS]
-    distinct = {f"id_{i}": qi("v_" + c.name) for i, c in enumerate(id_cols)}
-    repeated = {}
+    if id_cols:
+        ids = f"{prefix}_ids"
+        values = " union ".join(f"select {qi(c.name)} as v from {rows}" for c in id_cols)
+        # only the checks some id column needs (measured: the unneeded one was 40 % of the cost)
+        kinds = {c.kind for c in id_cols}
+        uscc_ok = "mujun_uscc_valid(v)" if kinds & {K.USCC, K.SUBJECT} else "false"
+        person_ok = "mujun_person_valid(v)" if kinds & {K.PERSON, K.SUBJECT} else "false"
+        con.execute(f"""create or replace temp table {ids} as
+            select v, {uscc_ok} as uscc_ok, {person_ok} as person_ok
+            from (select distinct v from ({values}) where v is not null)""")
+        failing = {K.USCC: "not uscc_ok", K.PERSON: "not person_ok", K.SUBJECT: "not (uscc_ok or person_ok)"}
+        n_failing = dict(zip(failing, con.execute(
+            "select " + ", ".join(f"count(*) filter (where {f})" for f in failing.values()) + f" from {ids}").fetchone()))
+        bad_if += [f"(year = {year} and {qi(c.name)} in (select v from {ids} where {failing[c.kind]}))"
+                   for c in id_cols if n_failing[c.kind]]
     if feed.key:
-        typed, _ = _typed_columns(feed, refs, f"{prefix}_ids")
-        keys = ", ".join(typed[k] for k in feed.key)
-        repeated["key_hash"] = (f"case when {' and '.join(f'{typed[k]} is not null' for k in feed.key)} "
-                                f"then hash({keys}) end")
-    return Survey(distinct, repeated, _cells_as_columns(feed, hm))
-
-
-def _duplicate_keys(con: duckdb.DuckDBPyConnection, feed: Feed, staged: Staged, hm: HeaderMap,
-                    typed: dict[str, str], prefix: str) -> str | None:
-    """Temp table of the typed keys occurring more than once (None when there are none).
-
-    The framing pass grouped the rows by a 64-bit hash of the key (survey_for: a fixed-width
-    aggregate, measured ~2x cheaper than grouping the key strings); only when some hash repeats is the
-    file read again, and only rows whose hash repeats are grouped by the key itself, so that a hash
-    collision can never reject a row."""
-    if not con.execute(f"select count(*) from {staged.surveyed('key_hash')} where v is not null").fetchone()[0]:
-        return None
-    keys = ", ".join(qi(k) for k in feed.key)
-    typed_keys = f"(select {', '.join(f'{typed[k]} as {qi(k)}' for k in feed.key)} from (select " \
-                 f"{_cells_as_columns(feed, hm, 's.')} from {staged.table} s) " \
-                 f"where {' and '.join(f'{typed[k]} is not null' for k in feed.key)})"
-    con.execute(f"""create or replace temp table {prefix}_dup as
-        select {keys} from {typed_keys} where hash({keys}) in
-            (select v from {staged.surveyed('key_hash')} where v is not null)
-        group by all having count(*) > 1""")
-    if not con.execute(f"select count(*) from {prefix}_dup").fetchone()[0]:
-        return None
-    return f"{prefix}_dup"
+        keys = ", ".join(qi(k) for k in feed.key)
+        present = " and ".join(f"{qi(k)} is not null" for k in feed.key)
+        con.execute(f"""create or replace temp table {prefix}_dup_hash as
+            select hash({keys}) as h from {rows} where {present} group by 1 having count(*) > 1""")
+        if con.execute(f"select count(*) from {prefix}_dup_hash").fetchone()[0]:
+            con.execute(f"""create or replace temp table {prefix}_dup as
+                select {keys} from {rows} where {present} and hash({keys}) in (select h from {prefix}_dup_hash)
+                group by all having count(*) > 1""")
+            if con.execute(f"select count(*) from {prefix}_dup").fetchone()[0]:
+                dup = f"{prefix}_dup"
+                bad_if.append(f"(year = {year} and ({keys}) in (select {keys} from {dup}))")
+    if len(bad_if) == 1 and not con.execute(
+            f"select count(*) from raw.{feed.name} where year = {-year}").fetchone()[0]:
+        return Deferred(ids, dup, None)
+    bad = f"{prefix}_bad_rid"
+    # the first pass numbered the rows without gaps (_row_number = _pos + 1): see validate
+    con.execute(f"create or replace temp table {bad} as select _row_number - 1 as _rid from {rows} "
+                f"where {' or '.join(bad_if)}")
+    return Deferred(ids, dup, bad, con.execute(f"select count(*) from {bad}").fetchone()[0])
 
 
 def validate(con: duckdb.DuckDBPyConnection, feed: Feed, year: int, staged: Staged, hm: HeaderMap,
-             refs: References, prefix: str) -> Validated:
-    """The validation query (not run: the loader inserts from it straight into raw and quarantine,
-    so the typed rows are never materialized twice) and the number of non-empty framed rows. The
-    duplicated keys and the distinct id checks are computed here, before it."""
+             refs: References, prefix: str, checks: Deferred | None = None) -> Validated:
+    """The validation query (not run here). Without ``checks``: the first pass, which the loader
+    inserts straight into raw (the typed rows are computed once and written once): every check
+    that needs only the row. With ``checks`` (deferred_checks): every check, first failure wins,
+    for the quarantine of the rejected rows.
+
+    Row numbers: the first pass runs before the unframeable records are known and numbers the framed
+    rows 1, 2, ...; once they are known (reader.collect_rejects) the query numbers the rows of the
+    file, and renumber() moves the loaded rows to those numbers."""
     # all-empty rows (every cell empty after trimming: Staged.all_empty) are skipped
     # 1. base rows: original row numbers, all-empty rows skipped
     if staged.n_rejects:
@@ -439,37 +476,22 @@ def validate(con: duckdb.DuckDBPyConnection, feed: Feed, year: int, staged: Stag
         rownum_from = f"""(select s._pos as _rid, s._pos + 1 + coalesce(g.cum, 0) as _row_number, s.*
             from {staged.table} s asof left join {prefix}_gaps g on (s._pos + 1) > g.thr)"""
     else:
-        rownum_from = f"(select _pos as _rid, _pos + 1 as _row_number, * from {staged.table})"
+        rownum_from = f"(select _pos as _rid, _pos + 1 as _row_number, * from {staged.framing if checks is None else staged.table})"
 
-    # 2. distinct id values with their check result (costly per row, cheap per distinct value),
-    # collected by the framing pass (survey_for)
-    ids = f"{prefix}_ids"
-    id_sets = [x for x in staged.survey_sets if x.startswith("id_")]
-    if id_sets:
-        values = " union ".join(f"select v from {staged.surveyed(x)}" for x in id_sets)
-        # only the checks some id column needs (measured: the unneeded one was 40 % of the cost)
-        kinds = {c.kind for c in feed.columns if c.kind in ID_KINDS}
-        uscc_ok = "mujun_uscc_valid(v)" if kinds & {K.USCC, K.SUBJECT} else "false"
-        person_ok = "mujun_person_valid(v)" if kinds & {K.PERSON, K.SUBJECT} else "false"
-        con.execute(f"""create or replace temp table {ids} as
-            select v, {uscc_ok} as uscc_ok, {person_ok} as person_ok
-            from ({values}) where v is not null""")
-
-    # 3. typed values and errors per column, first failure wins
+    # 2. typed values and errors per column, first failure wins
     cells = [f"s.v{i}" for _, i in hm.extras]
-    typed, errs = _typed_columns(feed, refs, ids)
+    typed, errs = _typed_columns(feed, refs, checks.ids if checks else None)
     extra = "null"
     if hm.extras:
         extra = "json_object(" + ", ".join(f"{q(k)}, {staged.raw_cell(i)}" for k, i in hm.extras) + ")::varchar"
     typed_sel = ", ".join(f"{t} as {qi(name)}" for name, t in typed.items())
     vnames = ", ".join(qi("v_" + c.name) for c in feed.columns)
 
-    # 4. duplicated keys: every row of a duplicated key is rejected (after its column checks)
-    dup = _duplicate_keys(con, feed, staged, hm, typed, prefix) if feed.key else None
+    # 3. duplicated keys: every row of a duplicated key is rejected (after its column checks)
     is_dup = "false"
-    if dup:
+    if checks and checks.dup:
         keys = ", ".join(qi(k) for k in feed.key)
-        is_dup = f"coalesce(({keys}) in (select {keys} from {dup}), false)"
+        is_dup = f"coalesce(({keys}) in (select {keys} from {checks.dup}), false)"
 
     inner = ", ".join([*(qi(name) for name in typed), *(f"{e} as {qi('e_' + name)}" for name, e in errs),
                        f"{is_dup} as _dup"])
@@ -490,7 +512,17 @@ def validate(con: duckdb.DuckDBPyConnection, feed: Feed, year: int, staged: Stag
               from (select _rid, _row_number, {vnames}, {typed_sel}, _extra
                     from (select _rid, _row_number, {_cells_as_columns(feed, hm, 's.')}, {extra} as _extra {''.join(', ' + x for x in cells)}
                           from {rownum_from} s where not ({staged.all_empty})))))"""
-    return Validated(select, staged.n_nonempty)
+    return Validated(select)
+
+
+def renumber(con: duckdb.DuckDBPyConnection, feed: Feed, year: int, prefix: str) -> None:
+    """Give the loaded rows of a delivery with unframeable records their row numbers in the file
+    (the first pass numbered the framed rows without gaps; validate made the gaps table)."""
+    con.execute(f"""update raw.{feed.name} set _row_number = m.new
+        from (select r._row_number as old, r._row_number + g.cum as new
+              from (select _row_number from raw.{feed.name} where year = {year}) r
+              asof join {prefix}_gaps g on r._row_number > g.thr) m
+        where raw.{feed.name}.year = {year} and raw.{feed.name}._row_number = m.old""")
 
 
 def quarantine_select(feed: Feed, year: int, staged: Staged, hm: HeaderMap, v: Validated, prefix: str,
