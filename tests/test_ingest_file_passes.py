@@ -1,11 +1,13 @@
 """Ingestion reads the delivered file again in each pass (reader.stage_csv: nothing is copied into
-DuckDB), with DuckDB's CSV buffers sized from the file's longest record (limits.duckdb_csv_sizes).
+DuckDB), with DuckDB's CSV buffers sized from the file's longest record (limits.duckdb_csv_sizes):
+once for a clean delivery, twice for one with rejected rows.
 
 A record several times longer than the 1 MiB floor must still be read whole, in every pass, with
 the row numbers of the file; and a file with unframeable records must number and reject the same
 rows in every pass."""
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -70,3 +72,31 @@ def test_unframeable_records_are_skipped_alike_by_every_pass(ingest_env):
     # (DuckDB's ignore_errors was seen to drop it)
     assert con.execute("select record_id from raw.tax_payments where _row_number = 30").fetchone()[0] == \
         rows[29]["record_id"]
+
+
+def _bytes_duckdb_read(con, path: Path) -> int:
+    """Bytes of ``path`` DuckDB read since its FileSystem log was enabled (duckdb_logs)."""
+    events = [json.loads(m) for (m,) in con.execute(
+        "select message from duckdb_logs where type = 'FileSystem'").fetchall()]
+    return sum(int(e["bytes"]) for e in events if e.get("op") == "READ" and e.get("path") == str(path))
+
+
+def test_a_clean_delivery_is_read_once_and_one_with_rejected_rows_twice(ingest_env):
+    root, con = ingest_env
+    rows = valid_rows("tax_payments", 200, YEAR)
+    path = write_feed(root / str(YEAR), "tax_payments", rows)
+    con.execute("call enable_logging('FileSystem')")
+    res = ingest_feed(con, root, YEAR, "tax_payments")
+    assert (res.rows_loaded, res.rows_rejected) == (200, 0)
+    assert _bytes_duckdb_read(con, path) == path.stat().st_size      # one pass: the insert itself
+
+    rows[150] = {**rows[150], "amount_yuan": "12万"}                   # one rejected row: a second pass
+    path = write_feed(root / str(YEAR), "tax_payments", rows)
+    con.execute("call truncate_duckdb_logs()")
+    res = ingest_feed(con, root, YEAR, "tax_payments")
+    assert (res.rows_loaded, res.rows_rejected, res.reasons) == (199, 1, {"bad_number": 1})
+    assert _bytes_duckdb_read(con, path) == 2 * path.stat().st_size
+    con.execute("call disable_logging()")
+    # the rows the first pass wrote under year -Y for the second pass to find are never committed
+    assert con.execute("select count(*), count(*) filter (where year = ?) from raw.tax_payments",
+                       [YEAR]).fetchone() == (199, 199)

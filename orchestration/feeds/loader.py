@@ -297,8 +297,9 @@ def _load(con, feeds_root: Path, year: int, feed: contract.Feed, path: Path, rel
             reasons: dict[str, int] = {}
             if rejected:
                 # a second pass, only for a delivery with rejected rows: every check, first failure
-                # wins, for exactly the rows the first pass and the deferred checks rejected
-                full = validate(con, feed, year, staged, hm, refs, prefix, checks)
+                # wins, for exactly the rows the first pass and the deferred checks rejected, with the
+                # cells the quarantine shows as delivered
+                full = validate(con, feed, year, staged, hm, refs, prefix, checks, keep_cells=True)
                 which = f"_rid in (select _rid from {checks.bad})" if checks.bad else "false"
                 con.execute(f"create temp table {prefix}_bad as select * from {full.select} where {which}")
                 found = con.execute(f"select count(*) filter (where _reason is not null), count(*) from {prefix}_bad").fetchone()

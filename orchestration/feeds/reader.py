@@ -16,11 +16,12 @@ Steps (feeds.md "Parsing rules"):
    UTF-8 file: GB18030 is transcoded, and every blank line outside a quoted field becomes an empty
    record (``,,,``) so that it keeps its place in the row numbering (DuckDB drops blank lines but
    counts them in its reject line numbers). Blank lines before the header are dropped.
-5. :func:`stage_csv` frames the file once with DuckDB ``read_csv`` (explicit all-VARCHAR
-   columns, ``"`` quoting, strict framing, ``store_rejects``): records that cannot be framed land
-   in the rejects table with their line number. It returns a subquery over the file (trimmed
-   cells ``v0..vN`` in file order; no trim test at all when EdgeScan proved there is nothing to
-   trim) that each later pass reads again; nothing of the file is copied into DuckDB.
+5. :func:`stage_csv` describes the file as a subquery over DuckDB ``read_csv`` (explicit all-VARCHAR
+   columns, ``"`` quoting, strict framing, ``store_rejects``: records that cannot be framed land in
+   the rejects table with their line number, :func:`collect_rejects`): trimmed cells ``v0..vN`` in
+   file order, no trim test at all when EdgeScan proved there is nothing to trim. Each pass of the
+   loader reads the file again through it (once for a clean delivery); nothing of the file is
+   copied into DuckDB.
    Row numbers: 1 = the first record after the header; blank and all-empty records keep a number
    (they are skipped later, not counted). For ``.xlsx`` the row number is the sheet row minus the
    header's sheet row.

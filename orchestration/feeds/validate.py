@@ -3,10 +3,10 @@
 The staged subquery (reader.stage_csv) reads the delivered cells as VARCHAR ``v0..vN``. Validation is
 one set-based query: every contract column gets a typed value and an error code; a row's reason is
 its FIRST failing check in contract column order, then the key (duplicates), then the year rule.
-Id check codes are evaluated once per distinct value (they are costly per row) and joined back;
-duplicated keys are found before the query (grouped by a hash of the key first). The query is not
-materialized: the loader inserts its valid rows straight into raw and, only when some row failed,
-runs it once more for the quarantine.
+The query is not materialized. The loader inserts the first pass (every check that needs only the
+row) straight into raw; the checks that need the whole delivery run on the written columns
+(deferred_checks: id check codes once per distinct value, duplicated keys grouped by a hash first),
+and only when some row is rejected does a second pass run every check for the quarantine.
 
 Codes by name: a column with ``names_from`` (tax_code, pollutant) also accepts the official Chinese
 name its reference seed gives a code (增值税 -> 10101, 化学需氧量 -> COD) and stores the code, so a
@@ -457,11 +457,12 @@ def deferred_checks(con: duckdb.DuckDBPyConnection, feed: Feed, year: int, prefi
 
 
 def validate(con: duckdb.DuckDBPyConnection, feed: Feed, year: int, staged: Staged, hm: HeaderMap,
-             refs: References, prefix: str, checks: Deferred | None = None) -> Validated:
+             refs: References, prefix: str, checks: Deferred | None = None, keep_cells: bool = False) -> Validated:
     """The validation query (not run here). Without ``checks``: the first pass, which the loader
     inserts straight into raw (the typed rows are computed once and written once): every check
     that needs only the row. With ``checks`` (deferred_checks): every check, first failure wins,
-    for the quarantine of the rejected rows.
+    for the quarantine of the rejected rows; ``keep_cells`` carries the delivered cells (``v0..vN``,
+    ``_cells``) through, so that the quarantine needs no further pass over the file.
 
     Row numbers: the first pass runs before the unframeable records are known and numbers the framed
     rows 1, 2, ...; once they are known (reader.collect_rejects) the query numbers the rows of the
@@ -479,7 +480,6 @@ def validate(con: duckdb.DuckDBPyConnection, feed: Feed, year: int, staged: Stag
         rownum_from = f"(select _pos as _rid, _pos + 1 as _row_number, * from {staged.framing if checks is None else staged.table})"
 
     # 2. typed values and errors per column, first failure wins
-    cells = [f"s.v{i}" for _, i in hm.extras]
     typed, errs = _typed_columns(feed, refs, checks.ids if checks else None)
     extra = "null"
     if hm.extras:
@@ -504,13 +504,14 @@ def validate(con: duckdb.DuckDBPyConnection, feed: Feed, year: int, staged: Stag
     col_reason = "coalesce(" + ", ".join(qi("e_" + name) for name, _ in errs) + ")"
     fail_col = "case " + " ".join(f"when {qi('e_' + name)} is not null then {q(name)}" for name, _ in errs) + " end"
     out_cols = ", ".join(qi(c.name) for c in feed.columns)
+    kept = "".join(f", v{i}" for i in range(len(staged.header))) + ", _cells" if keep_cells else ""
     select = f"""(select _rid, _row_number, {out_cols}, _extra,
                coalesce({col_reason}, case when _dup then 'duplicate_key' end, {year_err}) as _reason,
                case when {col_reason} is not null then {fail_col} when _dup then 'key'
-                    when {year_err} is not null then 'year' end as _fail
-        from (select _rid, _row_number, {inner}, _extra
-              from (select _rid, _row_number, {vnames}, {typed_sel}, _extra
-                    from (select _rid, _row_number, {_cells_as_columns(feed, hm, 's.')}, {extra} as _extra {''.join(', ' + x for x in cells)}
+                    when {year_err} is not null then 'year' end as _fail{kept}
+        from (select _rid, _row_number, {inner}, _extra{kept}
+              from (select _rid, _row_number, {vnames}, {typed_sel}, _extra{kept}
+                    from (select _rid, _row_number, {_cells_as_columns(feed, hm, 's.')}, {extra} as _extra{kept.replace(', ', ', s.')}
                           from {rownum_from} s where not ({staged.all_empty})))))"""
     return Validated(select)
 
@@ -527,8 +528,8 @@ def renumber(con: duckdb.DuckDBPyConnection, feed: Feed, year: int, prefix: str)
 
 def quarantine_select(feed: Feed, year: int, staged: Staged, hm: HeaderMap, v: Validated, prefix: str,
                       con: duckdb.DuckDBPyConnection, refs: References) -> str:
-    """SELECT of the rejected rows (validated and unframeable) in quarantine.rejected_rows layout;
-    parameters: delivery_id, file (twice)."""
+    """SELECT of the rejected rows (validated with ``keep_cells``, and unframeable) in
+    quarantine.rejected_rows layout; parameters: delivery_id, file (twice)."""
     persons = person_columns(feed)
     person_idx = {hm.source[c] for c in persons if c in hm.source} | {i for _, i in hm.extras}
 
@@ -536,7 +537,7 @@ def quarantine_select(feed: Feed, year: int, staged: Staged, hm: HeaderMap, v: V
     # backslash-t, which would hide an id from the masking): person columns fully, other text by the rule
     # of orchestration.masking (an enterprise USCC stays readable)
     def cell(i: int, masked: bool = True) -> str:
-        raw = staged.raw_cell(i, "s")
+        raw = staged.raw_cell(i, "t")
         return f"mujun_mask_person({raw})" if masked and i in person_idx else f"mujun_mask_text({raw})"
 
     raw = "json_object(" + ", ".join(f"{q(k)}, {cell(i)}" for i, k in enumerate(hm.json_keys)) + ")::varchar"
@@ -571,7 +572,7 @@ def quarantine_select(feed: Feed, year: int, staged: Staged, hm: HeaderMap, v: V
         select ?::varchar as delivery_id, {year} as year, {q(feed.name)} as feed, ?::varchar as file,
                row_number, reason, mujun_mask_text(detail) as detail, mujun_mask_text(raw) as raw
         from (select t._row_number as row_number, t._reason as reason, {detail} as detail, {raw} as raw
-              from {v.select} t join (select _pos as _rid, * from {staged.table}) s on s._rid = t._rid
+              from {v.select} t
               left join {texts} x on x.col = t._fail and x.reason = t._reason
               where t._reason is not null)"""
     if staged.n_rejects:
