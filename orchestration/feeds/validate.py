@@ -406,12 +406,24 @@ def first_pass_rows(feed: Feed, year: int) -> str:
     return f"(select * from raw.{feed.name} where year in ({year}, {-year}))"
 
 
+def _repeated_hashes(con: duckdb.DuckDBPyConnection, hashes_sql: str):
+    """The distinct values occurring more than once among the UBIGINT ``h`` of ``hashes_sql``: sorted in
+    numpy (measured on the 15 M record ids of a tax file: 1.7 CPU-s, a DuckDB group by 3.3-4.5)."""
+    import numpy as np
+
+    h = con.execute(hashes_sql).fetchnumpy()["h"]
+    h = np.asarray(h, dtype=np.uint64)
+    h.sort()
+    same = h[1:] == h[:-1]
+    return np.unique(h[1:][same]) if same.any() else h[:0]
+
+
 def deferred_checks(con: duckdb.DuckDBPyConnection, feed: Feed, year: int, prefix: str) -> Deferred:
     """The id checks (once per distinct value: costly per row) and the duplicated keys, over the rows
     the first pass wrote, and the rows they and the cell checks reject.
 
-    Duplicates are found in two steps: the rows are grouped by a 64-bit hash of the typed key (a
-    fixed-width aggregate, measured ~2x cheaper than grouping the key strings), and only when some
+    Duplicates are found in two steps: the 64-bit hashes of the typed keys are sorted (fixed-width:
+    measured ~2x cheaper than grouping the key strings, see _repeated_hashes), and only when some
     hash repeats are the rows whose hash repeats grouped by the key itself, so that a hash collision
     can never reject a row. A key counts when all its typed columns are present, also on a row that
     fails a cell check (every row of a duplicated key is rejected)."""
@@ -437,9 +449,12 @@ def deferred_checks(con: duckdb.DuckDBPyConnection, feed: Feed, year: int, prefi
     if feed.key:
         keys = ", ".join(qi(k) for k in feed.key)
         present = " and ".join(f"{qi(k)} is not null" for k in feed.key)
-        con.execute(f"""create or replace temp table {prefix}_dup_hash as
-            select hash({keys}) as h from {rows} where {present} group by 1 having count(*) > 1""")
-        if con.execute(f"select count(*) from {prefix}_dup_hash").fetchone()[0]:
+        repeated = _repeated_hashes(con, f"select hash({keys}) as h from {rows} where {present}")
+        if len(repeated):
+            import pandas as pd
+
+            hashes = pd.DataFrame({"h": repeated})   # noqa: F841 - read by DuckDB's replacement scan
+            con.execute(f"create or replace temp table {prefix}_dup_hash as select h::ubigint as h from hashes")
             con.execute(f"""create or replace temp table {prefix}_dup as
                 select {keys} from {rows} where {present} and hash({keys}) in (select h from {prefix}_dup_hash)
                 group by all having count(*) > 1""")
