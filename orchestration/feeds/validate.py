@@ -453,8 +453,12 @@ def deferred_checks(con: duckdb.DuckDBPyConnection, feed: Feed, year: int, prefi
         if len(repeated):
             import pandas as pd
 
-            hashes = pd.DataFrame({"h": repeated})   # noqa: F841 - read by DuckDB's replacement scan
-            con.execute(f"create or replace temp table {prefix}_dup_hash as select h::ubigint as h from hashes")
+            con.register(f"{prefix}_repeated", pd.DataFrame({"h": repeated}))
+            try:
+                con.execute(f"create or replace temp table {prefix}_dup_hash as "
+                            f"select h::ubigint as h from {prefix}_repeated")
+            finally:
+                con.unregister(f"{prefix}_repeated")
             con.execute(f"""create or replace temp table {prefix}_dup as
                 select {keys} from {rows} where {present} and hash({keys}) in (select h from {prefix}_dup_hash)
                 group by all having count(*) > 1""")
