@@ -196,6 +196,9 @@ def ingest_feed(con: duckdb.DuckDBPyConnection, feeds_root: Path, year: int, fee
     """
     feeds_root = Path(feeds_root)
     feed = contract.feed(feed_name)
+    if not isinstance(year, int) or year <= 0:
+        # the first pass writes its rejected rows under -year (_load): a year must be positive
+        raise ValueError(f"not a data year: {year!r}")
     ddl.ensure_schemas(con)
     idchecks.install_macros(con)
     install_parse_macros(con)
