@@ -353,6 +353,10 @@ def _ingest_and_evaluate(args: argparse.Namespace, instance, feeds_root: Path, y
                 from orchestration.assets.dbt import UNIT_TESTS_ENV
 
                 os.environ[UNIT_TESTS_ENV] = "1"
+            if args.contract_tests:
+                from orchestration.assets.dbt import CONTRACT_TESTS_ENV
+
+                os.environ[CONTRACT_TESTS_ENV] = "1"
             if skip_seed_tests:
                 from orchestration.assets.dbt import SKIP_SEED_TESTS_ENV
 
@@ -696,6 +700,10 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--unit-tests", action="store_true",
                     help="also run the dbt unit tests (the models' SQL on fixed fixture rows, independent of "
                          "any delivery; `make test` runs them, a production run leaves them out)")
+    sp.add_argument("--contract-tests", action="store_true",
+                    help="also run the staging tests that re-check the feed contract ingestion enforces "
+                         "(required columns, enums, bounds, keys; tag ingestion_contract): only a change of "
+                         "the loader can fail them, so `make test` runs them and a production run leaves them out")
     from orchestration.feeds import limits
 
     sp.epilog = ("Limits on delivered files (a file over one is refused, naming the limit; set the env var "

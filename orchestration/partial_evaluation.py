@@ -83,15 +83,18 @@ def untracked_input_nodes(manifest: dict) -> set[str]:
 
 
 def dbt_node_count(manifest: dict, selected: set[str] | None, skip_seed_tests: bool,
-                   unit_tests: bool = False) -> int:
+                   unit_tests: bool = False, contract_tests: bool = False) -> int:
     """How many nodes `dbt build` runs (models, seeds, data and unit tests, exposures) for a selection of
     models/seeds (None: all), as dbt counts them: a test runs when any node it depends on is
     selected (eager indirect selection), not when it tests a source (excluded), not a unit test
-    unless ``unit_tests``, nor, with seed tests skipped, when it is declared in seeds/**/*.yml
-    (orchestration/assets/dbt.py build_args)."""
+    unless ``unit_tests``, not an ingestion-contract test unless ``contract_tests``, nor, with seed
+    tests skipped, when it is declared in seeds/**/*.yml (orchestration/assets/dbt.py build_args)."""
+    from orchestration.assets.dbt import is_contract_test
+
     def excluded(test: dict) -> bool:
         parents = test.get("depends_on", {}).get("nodes", [])
         return (any(p.startswith("source.") for p in parents)
+                or (not contract_tests and is_contract_test(test))
                 or (skip_seed_tests and test.get("original_file_path", "").startswith("seeds/")))
 
     resources = {uid for uid, n in manifest["nodes"].items() if n.get("resource_type") in ("model", "seed", "snapshot")
@@ -185,11 +188,11 @@ def plan(instance: dg.DagsterInstance, defs: dg.Definitions, loaded: set[tuple[i
     missing = _missing_relations(warehouse, manifest, left_out)
     if missing:
         return _whole(f"{len(missing)} dbt relation(s) missing from the warehouse (e.g. {missing[0]})")
-    from orchestration.assets.dbt import unit_tests_requested
+    from orchestration.assets.dbt import contract_tests_requested, unit_tests_requested
 
-    unit_tests = unit_tests_requested()
-    nodes = dbt_node_count(manifest, {uid_by_key[k] for k in dbt_selected}, skip_seed_tests, unit_tests)
-    total = dbt_node_count(manifest, None, skip_seed_tests, unit_tests)
+    codes = unit_tests_requested(), contract_tests_requested()
+    nodes = dbt_node_count(manifest, {uid_by_key[k] for k in dbt_selected}, skip_seed_tests, *codes)
+    total = dbt_node_count(manifest, None, skip_seed_tests, *codes)
     what = "re-delivered" if all(f"{y}/{f}" in last.feed_versions for y, f in changed) else "delivered"
     reason = (f"{describe(changed)} {what}: re-evaluating {nodes} of {total} dbt nodes, audit, publication")
     return Plan(sorted(selected, key=lambda k: k.to_user_string()), reason, changed, nodes, total)

@@ -37,3 +37,13 @@ def test_skipping_seed_tests_keeps_the_model_tests_that_read_a_seed(dbt_manifest
     assert reads_a_seed <= listed
     everything = _listed(dbt_manifest, build_args(manifest, skip_seed_tests=False))
     assert declared_in_seeds <= everything
+
+
+def test_the_ingestion_contract_tests_run_only_when_asked_for(dbt_manifest):
+    manifest = json.loads(dbt_manifest.read_text(encoding="utf-8"))
+    contract = {n["name"] for n in manifest["nodes"].values() if n["resource_type"] == "test"
+                and "ingestion_contract" in n["config"]["tags"]}
+    routine = _listed(dbt_manifest, build_args(manifest, skip_seed_tests=False))
+    asked = _listed(dbt_manifest, build_args(manifest, skip_seed_tests=False, contract_tests=True))
+    assert "row_checks_stg_tax__payments" in contract and not routine & contract
+    assert asked == routine | contract
