@@ -170,6 +170,29 @@ def test_park_class_must_fit_type_and_energy_year(ingest_env):
     assert {k: v[1] for k, v in q.items()} == {1: "other_year", 3: "duplicate_key", 4: "duplicate_key"}
 
 
+def test_a_uscc_checked_once_is_remembered_only_when_valid(ingest_env):
+    """ingest.valid_usccs: a later feed finds the codes an earlier one checked valid, and still rejects
+    an invalid code (or a person id in a uscc column), which is never kept."""
+    con = ingest_env[1]
+    rows = valid_rows("registry_enterprises", 4, YEAR)
+    _set(rows, 1, uscc=bad_uscc(1))
+    _set(rows, 2, uscc=person_id(2))
+    res, q = _ingest(ingest_env, "registry_enterprises", rows)
+    # (a citizen id has the shape of a USCC of digits: its check code fails)
+    assert {k: v[1] for k, v in q.items()} == {2: "bad_uscc_check", 3: "bad_uscc_check"}
+    kept = {r[0] for r in con.execute("select v from ingest.valid_usccs").fetchall()}
+    assert {rows[0]["uscc"], rows[3]["uscc"]} <= kept and not kept & {bad_uscc(1), person_id(2)}
+
+    stats = valid_rows("stats_enterprise_annual", 5, YEAR)
+    for i, code in enumerate([rows[0]["uscc"], bad_uscc(1), person_id(2), rows[3]["uscc"], uscc(77)]):
+        _set(stats, i, uscc=code)
+    res, q = _ingest(ingest_env, "stats_enterprise_annual", stats)
+    assert {k: v[1] for k, v in q.items()} == {2: "bad_uscc_check", 3: "bad_uscc_check"}
+    assert res.rows_loaded == 3
+    again = [r[0] for r in con.execute("select v from ingest.valid_usccs").fetchall()]
+    assert sorted(again) == sorted(kept | {uscc(77)})   # the new valid code added, each kept once
+
+
 def test_every_reason_code_is_covered_here(request):
     """The tests above really produced each documented reason in quarantine (collected by _ingest), and
     nothing undocumented. Runs last in this module; meaningless when the others were deselected."""

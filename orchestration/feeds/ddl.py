@@ -1,4 +1,5 @@
-"""DDL of the tables ingestion owns: raw.<feed>, quarantine.rejected_rows, quarantine.delivery_ledger.
+"""DDL of the tables ingestion owns: raw.<feed>, quarantine.rejected_rows, quarantine.delivery_ledger,
+ingest.valid_usccs.
 
 Created from the contract so that dbt sources always exist (also before the first delivery:
 `dbt build --empty` and dbt unit tests need their inputs to exist).
@@ -45,6 +46,16 @@ create table if not exists quarantine.delivery_ledger (
 """
 
 
+# Every distinct value that ingestion has found to be a valid USCC (shape and check code, the SQL macro
+# mujun_uscc_valid of orchestration/feeds/idchecks.py): validity is a function of the string alone,
+# and the same ~250,000 enterprises recur in a dozen feeds and in every year, so each is checked once
+# (validate.deferred_checks; measured at province scale: 0.18-0.26 of the ~0.3 CPU-s per feed-year).
+# Only valid codes are kept: an invalid value (which may be a person id delivered in the wrong column)
+# is checked again each time, so no personal data lands here. Schema `ingest` is never published.
+VALID_USCCS_TABLE = "ingest.valid_usccs"
+VALID_USCCS_DDL = f"create table if not exists {VALID_USCCS_TABLE} (v varchar not null)"
+
+
 def raw_table_ddl(feed: Feed) -> str:
     cols = ["year INTEGER NOT NULL"]
     cols += [f'"{c.name}" {c.duckdb_type}' for c in feed.columns]
@@ -59,3 +70,5 @@ def ensure_schemas(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(raw_table_ddl(feed))
     con.execute(REJECTED_ROWS_DDL)
     con.execute(DELIVERY_LEDGER_DDL)
+    con.execute("create schema if not exists ingest")
+    con.execute(VALID_USCCS_DDL)
