@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from orchestration import settings
@@ -14,11 +16,15 @@ BIN = Path(sys.executable).parent
 
 def _listed(dbt_manifest: Path, args: list[str]) -> set[str]:
     excluded = [a for x in args[args.index("--exclude") + 1:] for a in x.split()]
-    proc = subprocess.run(
-        [str(BIN / "mujun-dbt"), "ls", "--resource-type", "test", "--output", "name", "--quiet",
-         "--project-dir", str(settings.DBT_PROJECT_DIR), "--profiles-dir", str(settings.DBT_PROFILES_DIR),
-         "--exclude", *excluded],
-        cwd=settings.REPO_ROOT, capture_output=True, text=True, timeout=300)
+    # a target folder of its own, started from the prepared parse: `dbt ls` in the project's target
+    # would rewrite the partial-parse state every run of the session starts from
+    with tempfile.TemporaryDirectory() as target:
+        shutil.copy2(dbt_manifest.parent / "partial_parse.msgpack", Path(target) / "partial_parse.msgpack")
+        proc = subprocess.run(
+            [str(BIN / "mujun-dbt"), "ls", "--resource-type", "test", "--output", "name", "--quiet",
+             "--project-dir", str(settings.DBT_PROJECT_DIR), "--profiles-dir", str(settings.DBT_PROFILES_DIR),
+             "--target-path", target, "--log-path", target, "--exclude", *excluded],
+            cwd=settings.REPO_ROOT, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     return set(proc.stdout.split())
 
