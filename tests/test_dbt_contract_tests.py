@@ -69,3 +69,21 @@ def test_each_contract_test_passes_on_loaded_rows_and_fails_on_a_row_breaking_it
     failed = {name: n for name, (status, n) in broken.items() if status != "pass"}
     assert failed == {"row_checks_stg_tax__payments": 2, "row_checks_stg_market__enterprises": 1,
                       "row_checks_stg_ecology__emissions": 1}, broken
+
+
+def test_contract_tests_flag_adds_them_to_a_run(county_run, dbt_manifest, tmp_path):
+    assert county_run["returncode"] == 0, county_run["stdout"][-3000:] + county_run["stderr"][-3000:]
+    data = tmp_path / "data"
+    shutil.copytree(county_run["data_dir"], data, ignore=shutil.ignore_patterns("*.lock", "tmp"))
+    env = {**os.environ, "DAGSTER_HOME": str(data / "dagster_home")}
+    for k in ("MUJUN_DATA_DIR", "MUJUN_WAREHOUSE", "MUJUN_FEEDS", "MUJUN_PUBLISHED", "MUJUN_REPORTS"):
+        env.pop(k, None)
+    proc = subprocess.run([str(BIN / "mujun"), "run", "--data-dir", str(data), "--only", "evaluate", "--contract-tests"],
+                          cwd=REPO, env=env, capture_output=True, text=True, timeout=1500)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert "ingestion-contract tests left out" not in proc.stdout
+    manifest = json.loads(dbt_manifest.read_text(encoding="utf-8"))
+    contract = {u for u, n in manifest["nodes"].items() if n["resource_type"] == "test" and is_contract_test(n)}
+    results = json.loads((data / "dbt" / "target" / "run_results.json").read_text(encoding="utf-8"))["results"]
+    ran = {r["unique_id"]: r["status"] for r in results if r["unique_id"] in contract}
+    assert set(ran) == contract and set(ran.values()) == {"pass"}, ran
