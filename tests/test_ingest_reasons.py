@@ -172,7 +172,8 @@ def test_park_class_must_fit_type_and_energy_year(ingest_env):
 
 def test_a_uscc_checked_once_is_remembered_only_when_valid(ingest_env):
     """ingest.valid_usccs: a later feed finds the codes an earlier one checked valid, and still rejects
-    an invalid code (or a person id in a uscc column), which is never kept."""
+    an invalid code (or a person id in a uscc column), which is never kept, or a code that only an
+    earlier definition of the check found valid."""
     con = ingest_env[1]
     rows = valid_rows("registry_enterprises", 4, YEAR)
     _set(rows, 1, uscc=bad_uscc(1))
@@ -183,6 +184,9 @@ def test_a_uscc_checked_once_is_remembered_only_when_valid(ingest_env):
     kept = {r[0] for r in con.execute("select v from ingest.valid_usccs").fetchall()}
     assert {rows[0]["uscc"], rows[3]["uscc"]} <= kept and not kept & {bad_uscc(1), person_id(2)}
 
+    # a verdict an earlier definition of the check gave (here: a wrong one) is not trusted
+    con.execute("insert into ingest.valid_usccs values (?, 'an-earlier-definition')", [bad_uscc(1)])
+
     stats = valid_rows("stats_enterprise_annual", 5, YEAR)
     for i, code in enumerate([rows[0]["uscc"], bad_uscc(1), person_id(2), rows[3]["uscc"], uscc(77)]):
         _set(stats, i, uscc=code)
@@ -191,6 +195,8 @@ def test_a_uscc_checked_once_is_remembered_only_when_valid(ingest_env):
     assert res.rows_loaded == 3
     again = [r[0] for r in con.execute("select v from ingest.valid_usccs").fetchall()]
     assert sorted(again) == sorted(kept | {uscc(77)})   # the new valid code added, each kept once
+    assert con.execute("select count(*) from ingest.valid_usccs where definition = 'an-earlier-definition'"
+                       ).fetchone()[0] == 0
 
 
 def test_every_reason_code_is_covered_here(request):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import duckdb
 
 from orchestration.feeds.contract import DUCKDB_TYPES, FEEDS, USCC, Feed
+from orchestration.feeds.idchecks import USCC_VALID_DEFINITION
 
 BOOKKEEPING_COLUMNS = (
     ("_extra", "VARCHAR"),        # JSON object of the extra columns of the delivered row
@@ -51,9 +52,11 @@ create table if not exists quarantine.delivery_ledger (
 # and the same ~250,000 enterprises recur in a dozen feeds and in every year, so each is checked once
 # (validate.deferred_checks; measured at province scale: 0.18-0.26 of the ~0.3 CPU-s per feed-year).
 # Only valid codes are kept: an invalid value (which may be a person id delivered in the wrong column)
-# is checked again each time, so no personal data lands here. Schema `ingest` is never published.
+# is checked again each time, so no personal data lands here. Each verdict names the definition that
+# gave it (idchecks.USCC_VALID_DEFINITION): when the check's SQL changes, the kept verdicts are dropped
+# and every code is checked again. Schema `ingest` is never published.
 VALID_USCCS_TABLE = "ingest.valid_usccs"
-VALID_USCCS_DDL = f"create table if not exists {VALID_USCCS_TABLE} (v varchar not null)"
+VALID_USCCS_DDL = f"create table if not exists {VALID_USCCS_TABLE} (v varchar not null, definition varchar not null)"
 
 
 # The compression DuckDB would pick for a text column whose values are known to repeat or not, named
@@ -96,3 +99,4 @@ def ensure_schemas(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(DELIVERY_LEDGER_DDL)
     con.execute("create schema if not exists ingest")
     con.execute(VALID_USCCS_DDL)
+    con.execute(f"delete from {VALID_USCCS_TABLE} where definition <> ?", [USCC_VALID_DEFINITION])

@@ -13,6 +13,7 @@ functions are the reference implementation (tests build valid ids with them and 
 """
 from __future__ import annotations
 
+import hashlib
 import re
 
 import duckdb
@@ -80,6 +81,11 @@ MACROS_SQL = [
     "create or replace temp macro mujun_uscc_valid(s) as coalesce(mujun_uscc_check(s) = s[18], false)",
     "create or replace temp macro mujun_person_valid(s) as coalesce(mujun_person_check(s) = s[18], false)",
 ]
+
+
+# The SQL that decides a USCC's validity, as a digest: a verdict kept from an earlier delivery
+# (ingest.valid_usccs, orchestration/feeds/ddl.py) holds only while this definition is the same.
+USCC_VALID_DEFINITION = hashlib.sha256("\n".join(m for m in MACROS_SQL if "mujun_uscc" in m).encode()).hexdigest()[:16]
 
 
 def install_macros(con: duckdb.DuckDBPyConnection) -> None:

@@ -26,7 +26,7 @@ from orchestration.feeds import contract as K
 from orchestration.feeds.contract import Column, Feed
 from orchestration.feeds.ddl import VALID_USCCS_TABLE
 from orchestration.feeds.errors import FileProblem
-from orchestration.feeds.idchecks import PERSON_REGEX, USCC_REGEX
+from orchestration.feeds.idchecks import PERSON_REGEX, USCC_REGEX, USCC_VALID_DEFINITION
 from orchestration.feeds.reader import TRIM_CHARS, Staged
 
 # Stable reason codes of quarantine.rejected_rows.reason (documented for analysts and departments).
@@ -450,7 +450,8 @@ def deferred_checks(con: duckdb.DuckDBPyConnection, feed: Feed, year: int, prefi
             # a value of ingest.valid_usccs was checked valid by an earlier delivery (ddl.VALID_USCCS_DDL)
             con.execute(f"""create or replace temp table {prefix}_idnew as
                 select v, mujun_uscc_valid(v) as ok from {prefix}_idv anti join {VALID_USCCS_TABLE} using (v)""")
-            con.execute(f"insert into {VALID_USCCS_TABLE} select v from {prefix}_idnew where ok")
+            con.execute(f"insert into {VALID_USCCS_TABLE} select v, ? from {prefix}_idnew where ok",
+                        [USCC_VALID_DEFINITION])
             uscc_ok, known = "coalesce(n.ok, true)", f"left join {prefix}_idnew n using (v)"
         person_ok = "mujun_person_valid(v)" if kinds & {K.PERSON, K.SUBJECT} else "false"
         con.execute(f"""create or replace temp table {ids} as
